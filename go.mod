@@ -1,0 +1,3 @@
+module mfn
+
+go 1.26
