@@ -82,11 +82,21 @@ type stepCounts struct {
 	clamped, activations, nanV, nanA, nanI int
 }
 
+// parallelCells is the grid size from which a step is split between cores; below it the
+// cost of waking a goroutine outweighs the work.
+const parallelCells = 1 << 15
+
+// forceWorkers, when positive, fixes the number of workers (tests compare splits).
+var forceWorkers int
+
 func newKernel(n int, bc Boundary) *kernel {
 	k := &kernel{n: n, bc: bc, zero: make([]float64, n)}
 	k.workers = 1
-	if n*n >= 1<<15 && runtime.GOMAXPROCS(0) > 1 {
+	if n*n >= parallelCells && runtime.GOMAXPROCS(0) > 1 {
 		k.workers = min(runtime.GOMAXPROCS(0), n/32)
+	}
+	if forceWorkers > 0 {
+		k.workers = forceWorkers
 	}
 	k.scratch = make([][]float64, k.workers)
 	for w := range k.scratch {

@@ -5,7 +5,6 @@ import (
 	"math/bits"
 )
 
-
 // uint128 is a 128-bit unsigned integer as two 64-bit halves.
 type uint128 struct{ hi, lo uint64 }
 
