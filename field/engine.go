@@ -1,6 +1,7 @@
 package field
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -145,79 +146,51 @@ func (e *Engine) simulate(steps int, turingEnabled, withHistory bool, frame Fram
 	g := rng.New(c.Seed)
 	k := newKernel(n, c.Boundary)
 	k.alpha = c.Alpha
-	k.v, k.vNext = make([]float64, n*n), make([]float64, n*n)
-	k.act, k.inh = make([]float64, n*n), make([]float64, n*n)
+	k.act, k.inh = newGrid(n), newGrid(n)
 	// The engine always draws the activator and inhibitor, Turing or not.
-	g.FillNormal(k.v, initMeanV, initStdV)
-	g.FillUniform(k.act, 0, turingInitHigh)
-	g.FillUniform(k.inh, 0, turingInitHigh)
-	if turingEnabled {
-		k.turing, k.jacobi = true, true
-		k.da, k.di, k.ra, k.ri, k.threshold = c.DActivator, c.DInhibitor, c.RActivator, c.RInhibitor, c.TuringThreshold
-		k.actNext, k.inhNext = make([]float64, n*n), make([]float64, n*n)
-	}
-	var sigma float64
-	if c.QuantumJitter {
-		k.noise = make([]float64, n*n)
-		sigma = math.Sqrt(c.JitterVar)
-	}
+	g.FillNormal(k.v.cur, initMeanV, initStdV)
+	g.FillUniform(k.act.cur, 0, turingInitHigh)
+	g.FillUniform(k.inh.cur, 0, turingInitHigh)
+	k.re = reaction{da: c.DActivator, di: c.DInhibitor, ra: c.RActivator, ri: c.RInhibitor,
+		threshold: c.TuringThreshold, jacobi: true}
 	run := &EngineRun{N: n}
-	m := &run.Metrics
-	m.StepsToInstability = -1
+	record := frame
 	if withHistory {
 		run.History = make([]float64, 0, steps*n*n)
-	}
-	for s := 0; s < steps; s++ {
-		if sp, ok := drawSpike(g, n, c.SpikeProbability, s); ok {
-			k.v[sp.Row*n+sp.Col] += sp.Magnitude
-			run.Spikes = append(run.Spikes, sp)
-		}
-		if k.noise != nil {
-			g.FillNormal(k.noise, 0, sigma)
-		}
-		cnt := k.step()
-		k.swap()
-		m.TuringActivations += cnt.activations
-		m.ClampingEvents += cnt.clamped
-		if c.CheckStability {
-			if err := instability(s, cnt, m); err != nil {
-				return nil, err
+		record = func(s int, f []float64) error {
+			run.History = append(run.History, f...)
+			if frame != nil {
+				return frame(s, f)
 			}
-		}
-		if withHistory {
-			run.History = append(run.History, k.v...)
-		}
-		m.StepsComputed++
-		if frame != nil {
-			if err := frame(s, k.v); err != nil {
-				return nil, err
-			}
+			return nil
 		}
 	}
-	m.GrowthEvents = len(run.Spikes)
-	run.Field = k.v
-	m.FieldMinV, m.FieldMaxV = npexact.MinMax(k.v)
-	m.FieldMeanV = npexact.Mean(k.v)
-	m.FieldStdV = npexact.Std(k.v)
-	m.ActivatorMean = npexact.Mean(k.act)
-	m.InhibitorMean = npexact.Mean(k.inh)
+	st := &stepper{g: g, k: k, spikeP: c.SpikeProbability, turing: turingEnabled, keepReaction: true,
+		checkStability: c.CheckStability, frame: record}
+	if c.QuantumJitter {
+		k.noise = make([]float64, n*n)
+		st.sigma = math.Sqrt(c.JitterVar)
+	}
+	m := &run.Metrics
+	m.StepsToInstability = -1
+	err := st.run(steps)
+	var ie *InstabilityError
+	if errors.As(err, &ie) {
+		m.NaNDetected, m.StepsToInstability = true, ie.Step
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.StepsComputed = steps
+	m.GrowthEvents = len(st.spikes)
+	m.TuringActivations = st.total.activations
+	m.ClampingEvents = st.total.clamped
+	run.Spikes = st.spikes
+	run.Field = k.v.cur
+	m.FieldMinV, m.FieldMaxV = npexact.MinMax(k.v.cur)
+	m.FieldMeanV = npexact.Mean(k.v.cur)
+	m.FieldStdV = npexact.Std(k.v.cur)
+	m.ActivatorMean = npexact.Mean(k.act.cur)
+	m.InhibitorMean = npexact.Mean(k.inh.cur)
 	return run, nil
-}
-
-// instability reports the first NaN among field, activator and inhibitor, as the reference's
-// check_stability does. The clamp maps ±Inf to the bounds, so only NaN can reach here.
-func instability(step int, cnt stepCounts, m *Metrics) error {
-	for _, f := range []struct {
-		name string
-		nan  int
-	}{{"field", cnt.nanV}, {"activator", cnt.nanA}, {"inhibitor", cnt.nanI}} {
-		if f.nan > 0 {
-			m.NaNDetected = true
-			if m.StepsToInstability < 0 {
-				m.StepsToInstability = step
-			}
-			return &InstabilityError{Message: "NaN values detected in " + f.name, Field: f.name, NaNCount: f.nan, Step: step}
-		}
-	}
-	return nil
 }

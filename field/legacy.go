@@ -81,59 +81,43 @@ type LegacyResult struct {
 	Field        []float64
 	GrowthEvents int
 	Spikes       []Spike
+	// TuringActivations and ClampingEvents are counted as the engine counts them; the
+	// reference's legacy function computes but does not report them.
+	TuringActivations int
+	ClampingEvents    int
 }
 
 // SimulateLegacy runs simulate_mycelium_field(g, …): it draws from g exactly as the reference
 // does, so g's state afterwards matches numpy's too.
 func SimulateLegacy(g *rng.Generator, p LegacyParams) (*LegacyResult, error) {
+	return SimulateLegacyFrames(g, p, nil)
+}
+
+// SimulateLegacyFrames is SimulateLegacy calling frame after every step (nil for none).
+func SimulateLegacyFrames(g *rng.Generator, p LegacyParams, frame Frame) (*LegacyResult, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	n := p.GridSize
 	k := newKernel(n, Periodic)
 	k.alpha = p.Alpha
-	k.v, k.vNext = make([]float64, n*n), make([]float64, n*n)
-	g.FillNormal(k.v, initMeanV, initStdV)
+	g.FillNormal(k.v.cur, initMeanV, initStdV)
 	if p.TuringEnabled {
-		k.turing = true
-		k.da, k.di, k.ra, k.ri, k.threshold = legacyDA, legacyDI, legacyRA, legacyRI, p.TuringThreshold
-		k.act, k.actNext = make([]float64, n*n), make([]float64, n*n)
-		k.inh, k.inhNext = make([]float64, n*n), make([]float64, n*n)
-		g.FillUniform(k.act, 0, turingInitHigh)
-		g.FillUniform(k.inh, 0, turingInitHigh)
+		k.re = reaction{da: legacyDA, di: legacyDI, ra: legacyRA, ri: legacyRI, threshold: p.TuringThreshold}
+		k.act, k.inh = newGrid(n), newGrid(n)
+		g.FillUniform(k.act.cur, 0, turingInitHigh)
+		g.FillUniform(k.inh.cur, 0, turingInitHigh)
 	}
-	var sigma float64
+	st := &stepper{g: g, k: k, spikeP: p.SpikeProbability, turing: p.TuringEnabled, frame: frame}
 	if p.QuantumJitter {
 		k.noise = make([]float64, n*n)
-		sigma = math.Sqrt(p.JitterVar)
+		st.sigma = math.Sqrt(p.JitterVar)
 	}
-	res := &LegacyResult{N: n}
-	for s := 0; s < p.Steps; s++ {
-		if sp, ok := drawSpike(g, n, p.SpikeProbability, s); ok {
-			k.v[sp.Row*n+sp.Col] += sp.Magnitude
-			res.Spikes = append(res.Spikes, sp)
-		}
-		if k.noise != nil {
-			g.FillNormal(k.noise, 0, sigma)
-		}
-		k.step()
-		k.swap()
+	if err := st.run(p.Steps); err != nil {
+		return nil, err
 	}
-	res.Field = k.v
-	res.GrowthEvents = len(res.Spikes)
-	return res, nil
-}
-
-// drawSpike makes the per-step growth draw: random() every step; on success the row, the
-// column and the magnitude, in that order.
-func drawSpike(g *rng.Generator, n int, p float64, step int) (Spike, bool) {
-	if g.Random() >= p {
-		return Spike{}, false
-	}
-	i := int(g.Integers(0, int64(n)))
-	j := int(g.Integers(0, int64(n)))
-	m := g.Normal(spikeMeanV, spikeStdV)
-	return Spike{Step: step, Row: i, Col: j, Magnitude: m}, true
+	return &LegacyResult{N: n, Field: k.v.cur, GrowthEvents: len(st.spikes), Spikes: st.spikes,
+		TuringActivations: st.total.activations, ClampingEvents: st.total.clamped}, nil
 }
 
 func intRange(name string, v, lo, hi int, msg string) error {

@@ -13,68 +13,173 @@ const (
 	turingKickV = 0.005
 )
 
-// lapRow writes the 5-point Laplacian of row mid into out, given its neighbour rows up and
-// down (a zero row outside a Dirichlet grid, the row itself at a Neumann edge). The sum is
-// evaluated in numpy's order: (((up + down) + left) + right) − 4·u; Dirichlet's reference
-// builds its shifted arrays so that right comes before left, and addition being commutative
-// but not associative, that is the only difference.
+// parallelCells is the grid size from which a step is split between cores; below it the
+// cost of waking a goroutine outweighs the work.
+const parallelCells = 1 << 15
+
+// forceWorkers, when positive, fixes the number of row workers (tests compare splits).
+var forceWorkers int
+
+// lapAt is the 5-point Laplacian of cell c of row mid, with numpy's summation order
+// (((up + down) + left) + right) − 4·u. The reference's Dirichlet shifts put right before
+// left; addition being commutative but not associative, that swap is the only difference.
+func lapAt(up, mid, down []float64, c int, bc Boundary) float64 {
+	n := len(mid)
+	var l, r float64
+	switch {
+	case c > 0:
+		l = mid[c-1]
+	case bc == Periodic:
+		l = mid[n-1]
+	case bc == Neumann:
+		l = mid[0]
+	}
+	switch {
+	case c < n-1:
+		r = mid[c+1]
+	case bc == Periodic:
+		r = mid[0]
+	case bc == Neumann:
+		r = mid[n-1]
+	}
+	if bc == Dirichlet {
+		l, r = r, l
+	}
+	return (((up[c] + down[c]) + l) + r) - float64(4.0*mid[c])
+}
+
+// lapRow writes the Laplacian of every cell of row mid into out: lapAt, with the interior
+// in one branch-free loop.
 func lapRow(out, up, mid, down []float64, bc Boundary) {
 	n := len(mid)
 	out, up, down = out[:n], up[:n], down[:n]
-	var leftOfFirst, rightOfLast float64
-	switch bc {
-	case Periodic:
-		leftOfFirst, rightOfLast = mid[n-1], mid[0]
-	case Neumann:
-		leftOfFirst, rightOfLast = mid[0], mid[n-1]
-	}
+	out[0] = lapAt(up, mid, down, 0, bc)
 	if n == 1 {
-		out[0] = (((up[0] + down[0]) + leftOfFirst) + rightOfLast) - float64(4.0*mid[0])
 		return
 	}
-	first, last := mid[1], mid[n-2] // right of column 0, left of column n−1
+	out[n-1] = lapAt(up, mid, down, n-1, bc)
+	x3, x4 := mid[:n-2], mid[2:]
 	if bc == Dirichlet {
-		out[0] = (((up[0] + down[0]) + first) + leftOfFirst) - float64(4.0*mid[0])
-		out[n-1] = (((up[n-1] + down[n-1]) + rightOfLast) + last) - float64(4.0*mid[n-1])
-		lapInterior(out[1:n-1], up[1:n-1], down[1:n-1], mid[2:], mid[:n-2], mid[1:n-1])
+		x3, x4 = x4, x3
+	}
+	m, u, d, o := mid[1:n-1], up[1:n-1], down[1:n-1], out[1:n-1]
+	k := len(o)
+	x3, x4, m, u, d = x3[:k], x4[:k], m[:k], u[:k], d[:k]
+	for c := range o {
+		o[c] = (((u[c] + d[c]) + x3[c]) + x4[c]) - float64(4.0*m[c])
+	}
+}
+
+// clampV applies the potential clamp, counting changed cells (numpy counts NaN as changed).
+func clampV(x float64, clamped, nan *int) float64 {
+	if x < clampMinV {
+		*clamped++
+		return clampMinV
+	}
+	if x > clampMaxV {
+		*clamped++
+		return clampMaxV
+	}
+	if x != x {
+		*clamped++
+		*nan++
+	}
+	return x
+}
+
+// diffuseRow is the field update of one row when the Turing kick cannot fire:
+// out = clamp(v + α·L(v) [+ noise]), fused in one pass.
+func diffuseRow(out, up, mid, down, noise []float64, alpha float64, bc Boundary, cnt *stepCounts) {
+	n := len(mid)
+	out, up, down = out[:n], up[:n], down[:n]
+	edge := func(c int) {
+		x := mid[c] + float64(alpha*lapAt(up, mid, down, c, bc))
+		if noise != nil {
+			x += noise[c]
+		}
+		out[c] = clampV(x, &cnt.clamped, &cnt.nanV)
+	}
+	edge(0)
+	if n == 1 {
 		return
 	}
-	out[0] = (((up[0] + down[0]) + leftOfFirst) + first) - float64(4.0*mid[0])
-	out[n-1] = (((up[n-1] + down[n-1]) + last) + rightOfLast) - float64(4.0*mid[n-1])
-	lapInterior(out[1:n-1], up[1:n-1], down[1:n-1], mid[:n-2], mid[2:], mid[1:n-1])
-}
-
-// lapInterior computes (((u + d) + x3) + x4) − 4·m element-wise; all slices have len(out).
-func lapInterior(out, u, d, x3, x4, m []float64) {
-	n := len(out)
-	u, d, x3, x4, m = u[:n], d[:n], x3[:n], x4[:n], m[:n]
-	for c := range out {
-		out[c] = (((u[c] + d[c]) + x3[c]) + x4[c]) - float64(4.0*m[c])
+	edge(n - 1)
+	x3, x4 := mid[:n-2], mid[2:] // left, right neighbours of the interior
+	if bc == Dirichlet {
+		x3, x4 = x4, x3
+	}
+	m, u, d, o := mid[1:n-1], up[1:n-1], down[1:n-1], out[1:n-1]
+	k := len(o)
+	x3, x4, m, u, d = x3[:k], x4[:k], m[:k], u[:k], d[:k]
+	if noise == nil {
+		for c := range o {
+			x := m[c] + float64(alpha*((((u[c]+d[c])+x3[c])+x4[c])-float64(4.0*m[c])))
+			if x < clampMinV || x > clampMaxV || x != x {
+				x = clampV(x, &cnt.clamped, &cnt.nanV)
+			}
+			o[c] = x
+		}
+		return
+	}
+	nz := noise[1 : n-1][:k]
+	for c := range o {
+		x := m[c] + float64(alpha*((((u[c]+d[c])+x3[c])+x4[c])-float64(4.0*m[c])))
+		x += nz[c]
+		if x < clampMinV || x > clampMaxV || x != x {
+			x = clampV(x, &cnt.clamped, &cnt.nanV)
+		}
+		o[c] = x
 	}
 }
 
-// kernel advances the field (and the activator–inhibitor pair) by one step, in one fused pass
-// over the rows: diffusion, Turing reaction, jitter and clamp, with numpy's per-element
-// arithmetic. It writes into the Next buffers; the caller swaps them.
-type kernel struct {
-	n     int
-	bc    Boundary
-	alpha float64
-
-	turing bool
+// reaction holds the activator–inhibitor coefficients.
+type reaction struct {
+	da, di, ra, ri, threshold float64
 	// jacobi selects the engine's inhibitor update (old activator); the legacy function uses
 	// the freshly updated activator.
-	jacobi         bool
-	da, di, ra, ri float64
-	threshold      float64
-	noise          []float64 // nil without jitter
-	v, vNext       []float64
-	act, actNext   []float64
-	inh, inhNext   []float64
-	zero           []float64
-	workers        int
-	scratch        [][]float64 // per worker: three Laplacian rows
-	counts         []stepCounts
+	jacobi bool
+}
+
+// reactRow advances one row of the activator and inhibitor, given the rows' Laplacians la and
+// li. With v non-nil it is the coupled step: cells whose new activator exceeds the threshold
+// get the Turing kick in v.
+func (re *reaction) reactRow(aOut, iOut, a, in, la, li, v []float64, cnt *stepCounts) {
+	n := len(a)
+	aOut, iOut, in, la, li = aOut[:n], iOut[:n], in[:n], la[:n], li[:n]
+	da, di, ra, ri, thr := re.da, re.di, re.ra, re.ri, re.threshold
+	for c, ac := range a {
+		ic := in[c]
+		aN := ac + (float64(da*la[c]) + float64(ra*(float64(ac*(1.0-ac))-ic)))
+		src := aN
+		if re.jacobi {
+			src = ac
+		}
+		iN := ic + (float64(di*li[c]) + float64(ri*(src-ic)))
+		if aN > thr && v != nil {
+			v[c] += turingKickV
+			cnt.activations++
+		}
+		if aN != aN || iN != iN {
+			if aN != aN {
+				cnt.nanA++
+			}
+			if iN != iN {
+				cnt.nanI++
+			}
+		}
+		aOut[c] = clip01(aN)
+		iOut[c] = clip01(iN)
+	}
+}
+
+func clip01(x float64) float64 {
+	if x < 0 {
+		return 0
+	}
+	if x > 1 {
+		return 1
+	}
+	return x
 }
 
 // stepCounts are the events of one step (or one worker's share of it).
@@ -82,15 +187,45 @@ type stepCounts struct {
 	clamped, activations, nanV, nanA, nanI int
 }
 
-// parallelCells is the grid size from which a step is split between cores; below it the
-// cost of waking a goroutine outweighs the work.
-const parallelCells = 1 << 15
+func (a *stepCounts) add(b stepCounts) {
+	a.clamped += b.clamped
+	a.activations += b.activations
+	a.nanV += b.nanV
+	a.nanA += b.nanA
+	a.nanI += b.nanI
+}
 
-// forceWorkers, when positive, fixes the number of workers (tests compare splits).
-var forceWorkers int
+// grid is a double-buffered N×N array.
+type grid struct {
+	cur, next []float64
+}
+
+func newGrid(n int) grid { return grid{make([]float64, n*n), make([]float64, n*n)} }
+
+func (g *grid) swap() { g.cur, g.next = g.next, g.cur }
+
+// kernel advances the field, and the activator–inhibitor pair when Turing is on, one step at
+// a time, with numpy's per-element arithmetic. Steps split rows between workers on large
+// grids; the random draws happen before each step, so the split cannot change any bit.
+type kernel struct {
+	n       int
+	bc      Boundary
+	alpha   float64
+	noise   []float64 // this step's jitter, nil without jitter
+	v       grid
+	act     grid
+	inh     grid
+	re      reaction
+	zero    []float64
+	workers int
+	counts  []stepCounts
+	// scratch holds two Laplacian rows per worker (the reaction runs on worker 0's share
+	// when it runs beside the field, which never uses scratch).
+	scratch [][]float64
+}
 
 func newKernel(n int, bc Boundary) *kernel {
-	k := &kernel{n: n, bc: bc, zero: make([]float64, n)}
+	k := &kernel{n: n, bc: bc, zero: make([]float64, n), v: newGrid(n)}
 	k.workers = 1
 	if n*n >= parallelCells && runtime.GOMAXPROCS(0) > 1 {
 		k.workers = min(runtime.GOMAXPROCS(0), n/32)
@@ -98,11 +233,11 @@ func newKernel(n int, bc Boundary) *kernel {
 	if forceWorkers > 0 {
 		k.workers = forceWorkers
 	}
+	k.counts = make([]stepCounts, k.workers)
 	k.scratch = make([][]float64, k.workers)
 	for w := range k.scratch {
-		k.scratch[w] = make([]float64, 3*n)
+		k.scratch[w] = make([]float64, 2*n)
 	}
-	k.counts = make([]stepCounts, k.workers)
 	return k
 }
 
@@ -137,120 +272,109 @@ func (k *kernel) neighbours(arr []float64, r int) (up, down []float64) {
 	return up, down
 }
 
-// step runs one step over all rows, splitting them between workers for large grids. The
-// random draws happened before (spike, noise), so the split cannot change any bit.
-func (k *kernel) step() stepCounts {
-	if k.workers == 1 {
-		k.counts[0] = k.rows(0, k.n, k.scratch[0])
-		return k.counts[0]
+// parallel runs rows(r0, r1) over the row range split between the workers and sums the counts.
+func (k *kernel) parallel(workers int, rows func(w, r0, r1 int) stepCounts) stepCounts {
+	if workers <= 1 {
+		return rows(0, 0, k.n)
 	}
 	var wg sync.WaitGroup
-	per := (k.n + k.workers - 1) / k.workers
-	for w := 1; w < k.workers; w++ {
-		r0, r1 := w*per, min((w+1)*per, k.n)
-		wg.Go(func() { k.counts[w] = k.rows(r0, r1, k.scratch[w]) })
+	per := (k.n + workers - 1) / workers
+	for w := 1; w < workers; w++ {
+		r0, r1 := min(w*per, k.n), min((w+1)*per, k.n)
+		wg.Go(func() { k.counts[w] = rows(w, r0, r1) })
 	}
-	k.counts[0] = k.rows(0, min(per, k.n), k.scratch[0])
+	k.counts[0] = rows(0, 0, min(per, k.n))
 	wg.Wait()
 	var total stepCounts
-	for _, c := range k.counts {
-		total.clamped += c.clamped
-		total.activations += c.activations
-		total.nanV += c.nanV
-		total.nanA += c.nanA
-		total.nanI += c.nanI
+	for _, c := range k.counts[:workers] {
+		total.add(c)
 	}
 	return total
 }
 
-func (k *kernel) rows(r0, r1 int, scratch []float64) stepCounts {
-	n := k.n
-	var cnt stepCounts
-	lv, la, li := scratch[:n], scratch[n:2*n], scratch[2*n:3*n]
-	for r := r0; r < r1; r++ {
-		off := r * n
-		vrow := k.v[off : off+n]
-		up, down := k.neighbours(k.v, r)
-		lapRow(lv, up, vrow, down, k.bc)
-		out := k.vNext[off : off+n]
-		alpha := k.alpha
-		for c := range out {
-			out[c] = vrow[c] + float64(alpha*lv[c])
-		}
-		if k.turing {
-			arow, irow := k.act[off:off+n], k.inh[off:off+n]
-			up, down = k.neighbours(k.act, r)
-			lapRow(la, up, arow, down, k.bc)
-			up, down = k.neighbours(k.inh, r)
-			lapRow(li, up, irow, down, k.bc)
-			cnt.activations += k.react(out, arow, irow, la, li, k.actNext[off:off+n], k.inhNext[off:off+n], &cnt)
-		}
-		if k.noise != nil {
-			nz := k.noise[off : off+n]
-			for c := range out {
-				out[c] += nz[c]
+// diffuse advances the field alone (the Turing kick provably cannot fire this step).
+func (k *kernel) diffuse(workers int) stepCounts {
+	cnt := k.parallel(workers, func(_, r0, r1 int) stepCounts {
+		var c stepCounts
+		n := k.n
+		for r := r0; r < r1; r++ {
+			off := r * n
+			up, down := k.neighbours(k.v.cur, r)
+			var nz []float64
+			if k.noise != nil {
+				nz = k.noise[off : off+n]
 			}
+			diffuseRow(k.v.next[off:off+n], up, k.v.cur[off:off+n], down, nz, k.alpha, k.bc, &c)
 		}
-		for c, x := range out {
-			if x < clampMinV {
-				out[c] = clampMinV
-				cnt.clamped++
-			} else if x > clampMaxV {
-				out[c] = clampMaxV
-				cnt.clamped++
-			} else if x != x {
-				cnt.clamped++ // numpy counts a NaN as changed by the clip
-				cnt.nanV++
-			}
-		}
-	}
+		return c
+	})
+	k.v.swap()
 	return cnt
 }
 
-// react applies the activator–inhibitor update to one row and the Turing kick to the field row.
-func (k *kernel) react(v, a, in, la, li, aOut, iOut []float64, cnt *stepCounts) int {
-	n := len(v)
-	a, in, la, li, aOut, iOut = a[:n], in[:n], la[:n], li[:n], aOut[:n], iOut[:n]
-	da, di, ra, ri, thr := k.da, k.di, k.ra, k.ri, k.threshold
-	kicks := 0
-	for c := range v {
-		ac, ic := a[c], in[c]
-		aN := ac + (float64(da*la[c]) + float64(ra*(float64(ac*(1.0-ac))-ic)))
-		src := aN
-		if k.jacobi {
-			src = ac
-		}
-		iN := ic + (float64(di*li[c]) + float64(ri*(src-ic)))
-		if aN > thr {
-			v[c] += turingKickV
-			kicks++
-		}
-		if aN != aN {
-			cnt.nanA++
-		}
-		if iN != iN {
-			cnt.nanI++
-		}
-		aOut[c] = clip01(aN)
-		iOut[c] = clip01(iN)
-	}
-	return kicks
+// react advances the activator and inhibitor alone.
+func (k *kernel) react(workers int) stepCounts {
+	cnt := k.parallel(workers, func(w, r0, r1 int) stepCounts {
+		var c stepCounts
+		k.reactRows(r0, r1, nil, k.scratch[w], &c)
+		return c
+	})
+	k.act.swap()
+	k.inh.swap()
+	return cnt
 }
 
-func clip01(x float64) float64 {
-	if x < 0 {
-		return 0
+func (k *kernel) reactRows(r0, r1 int, v, scratch []float64, c *stepCounts) {
+	n := k.n
+	la, li := scratch[:n], scratch[n:2*n]
+	for r := r0; r < r1; r++ {
+		off := r * n
+		a, in := k.act.cur[off:off+n], k.inh.cur[off:off+n]
+		up, down := k.neighbours(k.act.cur, r)
+		lapRow(la, up, a, down, k.bc)
+		up, down = k.neighbours(k.inh.cur, r)
+		lapRow(li, up, in, down, k.bc)
+		var vrow []float64
+		if v != nil {
+			vrow = v[off : off+n]
+		}
+		k.re.reactRow(k.act.next[off:off+n], k.inh.next[off:off+n], a, in, la, li, vrow, c)
 	}
-	if x > 1 {
-		return 1
-	}
-	return x
 }
 
-func (k *kernel) swap() {
-	k.v, k.vNext = k.vNext, k.v
-	if k.turing {
-		k.act, k.actNext = k.actNext, k.act
-		k.inh, k.inhNext = k.inhNext, k.inh
-	}
+// coupled advances everything together: diffusion, the Turing kick, jitter, clamp — the
+// reference's step when the kick may fire.
+func (k *kernel) coupled() stepCounts {
+	cnt := k.parallel(k.workers, func(w, r0, r1 int) stepCounts {
+		var c stepCounts
+		n := k.n
+		lv := k.scratch[w][:n]
+		for r := r0; r < r1; r++ {
+			off := r * n
+			up, down := k.neighbours(k.v.cur, r)
+			mid, out := k.v.cur[off:off+n], k.v.next[off:off+n]
+			lapRow(lv, up, mid, down, k.bc)
+			for col := range out {
+				out[col] = mid[col] + float64(k.alpha*lv[col])
+			}
+		}
+		k.reactRows(r0, r1, k.v.next, k.scratch[w], &c)
+		for r := r0; r < r1; r++ {
+			out := k.v.next[r*n : r*n+n]
+			if k.noise != nil {
+				nz := k.noise[r*n : r*n+n]
+				for col := range out {
+					out[col] += nz[col]
+				}
+			}
+			for col, x := range out {
+				out[col] = clampV(x, &c.clamped, &c.nanV)
+			}
+		}
+		return c
+	})
+	k.v.swap()
+	k.act.swap()
+	k.inh.swap()
+	return cnt
 }
