@@ -17,6 +17,9 @@ import (
 // threshold. The field does not depend on the activator at all in such steps, which is what
 // lets the kernel skip or parallelise the activator–inhibitor work without changing a bit.
 func (re *reaction) quietSteps(m float64, limit int) int {
+	if disableQuietBound {
+		return 0
+	}
 	if !(re.da >= 0 && re.da <= cflLimit && re.ra >= 0 && m >= 0) {
 		return 0
 	}
@@ -35,6 +38,9 @@ func (re *reaction) quietSteps(m float64, limit int) int {
 	}
 	return count
 }
+
+// disableQuietBound makes every Turing step a coupled step (tests compare both ways).
+var disableQuietBound bool
 
 // stepper runs the steps of a simulation: the random draws of each step in the reference's
 // order, then the kernel.

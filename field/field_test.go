@@ -239,3 +239,7 @@ func TestHistoryAndSeedReproducible(t *testing.T) {
 		t.Fatal("a random seed, reported and reused, did not reproduce the run")
 	}
 }
+
+func simulateLegacySeed(seed uint64, p LegacyParams) (*LegacyResult, error) {
+	return SimulateLegacy(rng.New(seed), p)
+}
