@@ -79,56 +79,22 @@ func (g *Generator) FillUniform(dst []float64, low, high float64) {
 	}
 }
 
-// Ziggurat constants of numpy 1.24.
-const (
-	zigguratNorR    = 3.6541528853610087963519472518
-	zigguratNorInvR = 0.27366123732975827203338247596
-)
-
 // StandardNormal is standard_normal(): numpy's 256-layer ziggurat.
-func (g *Generator) StandardNormal() float64 {
-	for {
-		r := g.bg.next64()
-		idx := r & 0xff
-		r >>= 8
-		sign := r & 1
-		rabs := (r >> 1) & 0x000fffffffffffff
-		x := float64(rabs) * wiDouble[idx]
-		if sign != 0 {
-			x = -x
-		}
-		if rabs < kiDouble[idx] {
-			return x // the fast path, ~99.3 % of draws
-		}
-		if idx == 0 {
-			// The tail beyond r.
-			for {
-				xx := -zigguratNorInvR * math.Log1p(-g.bg.nextDouble())
-				yy := -math.Log1p(-g.bg.nextDouble())
-				if yy+yy > float64(xx*xx) {
-					if (rabs>>8)&1 != 0 {
-						return -(zigguratNorR + xx)
-					}
-					return zigguratNorR + xx
-				}
-			}
-		}
-		if float64((fiDouble[idx-1]-fiDouble[idx])*g.bg.nextDouble())+fiDouble[idx] < math.Exp(-0.5*x*x) {
-			return x
-		}
-	}
-}
+func (g *Generator) StandardNormal() float64 { return g.bg.standardNormal() }
 
 // Normal is normal(loc, scale): loc + scale*z.
 func (g *Generator) Normal(loc, scale float64) float64 {
 	return loc + float64(scale*g.StandardNormal())
 }
 
-// FillNormal is normal(loc, scale, size): fills dst in order.
+// FillNormal is normal(loc, scale, size): fills dst in order. It draws from a local copy of
+// the bit generator, which the compiler keeps out of memory in the loop.
 func (g *Generator) FillNormal(dst []float64, loc, scale float64) {
+	bg := g.bg
 	for i := range dst {
-		dst[i] = loc + float64(scale*g.StandardNormal())
+		dst[i] = loc + float64(scale*bg.standardNormal())
 	}
+	g.bg = bg
 }
 
 // boundedInclusive is numpy's random_bounded_uint64 without masking: uniform on [0, rng].

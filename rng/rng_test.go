@@ -197,3 +197,11 @@ func BenchmarkRandom(b *testing.B) {
 		g.Random()
 	}
 }
+
+func BenchmarkFillNormal4096(b *testing.B) {
+	g := New(42)
+	dst := make([]float64, 4096)
+	for b.Loop() {
+		g.FillNormal(dst, 0, 0.02)
+	}
+}
