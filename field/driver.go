@@ -39,6 +39,9 @@ func (re *reaction) quietSteps(m float64, limit int) int {
 	return count
 }
 
+// disableBlocking makes every field-only step run alone (tests compare both ways).
+var disableBlocking bool
+
 // disableQuietBound makes every Turing step a coupled step (tests compare both ways).
 var disableQuietBound bool
 
@@ -65,15 +68,12 @@ type stepper struct {
 func (st *stepper) run(steps int) error {
 	k := st.k
 	for s := 0; s < steps; {
-		if !st.turing {
-			if err := st.step(s, func() stepCounts { return k.diffuse(k.workers) }); err != nil {
-				return err
-			}
-			s++
-			continue
+		// Without Turing every step is quiet: the field alone.
+		quiet := steps - s
+		if st.turing {
+			_, maxA := minMax(k.act.cur)
+			quiet = k.re.quietSteps(maxA, steps-s)
 		}
-		_, maxA := minMax(k.act.cur)
-		quiet := k.re.quietSteps(maxA, steps-s)
 		if quiet == 0 {
 			if err := st.step(s, k.coupled); err != nil {
 				return err
@@ -85,7 +85,7 @@ func (st *stepper) run(steps int) error {
 		// state is needed later. The goroutine is joined before the chunk ends.
 		var reacted chan stepCounts
 		var stop atomic.Bool // set when the field fails, so the reaction need not finish
-		if st.keepReaction || s+quiet < steps {
+		if st.turing && (st.keepReaction || s+quiet < steps) {
 			reacted = make(chan stepCounts, 1)
 			go func() {
 				var c stepCounts
@@ -99,7 +99,26 @@ func (st *stepper) run(steps int) error {
 			}()
 		}
 		var err error
-		for t := s; t < s+quiet && err == nil; t++ {
+		t := s
+		if k.noise == nil && st.frame == nil && !disableBlocking {
+			// Pairs of steps in one sweep; the odd step left over runs alone below.
+			for ; t+1 < s+quiet && err == nil; t += 2 {
+				if first, ok := st.drawSpike(t); ok {
+					k.v.cur[first.Row*k.n+first.Col] += first.Magnitude
+				}
+				second, ok := st.drawSpike(t + 1)
+				var sp *Spike
+				if ok {
+					sp = &second
+				}
+				c := k.diffuse2(k.workers, sp)
+				st.total.add(c)
+				if st.checkStability {
+					err = st.stable(t, c)
+				}
+			}
+		}
+		for ; t < s+quiet && err == nil; t++ {
 			err = st.step(t, func() stepCounts { return k.diffuse(k.workers) })
 		}
 		if reacted != nil {
@@ -121,12 +140,8 @@ func (st *stepper) run(steps int) error {
 // step makes the draws of step s, advances the kernel, and reports the step.
 func (st *stepper) step(s int, advance func() stepCounts) error {
 	k := st.k
-	if st.g.Random() < st.spikeP {
-		i := int(st.g.Integers(0, int64(k.n)))
-		j := int(st.g.Integers(0, int64(k.n)))
-		m := st.g.Normal(spikeMeanV, spikeStdV)
-		k.v.cur[i*k.n+j] += m
-		st.spikes = append(st.spikes, Spike{Step: s, Row: i, Col: j, Magnitude: m})
+	if sp, ok := st.drawSpike(s); ok {
+		k.v.cur[sp.Row*k.n+sp.Col] += sp.Magnitude
 	}
 	if k.noise != nil {
 		st.g.FillNormal(k.noise, 0, st.sigma)
@@ -142,6 +157,19 @@ func (st *stepper) step(s int, advance func() stepCounts) error {
 		return st.frame(s, k.v.cur)
 	}
 	return nil
+}
+
+// drawSpike makes the growth draws of step s — random() every step; on success the row, the
+// column and the magnitude — and records the spike. The caller adds it to the field.
+func (st *stepper) drawSpike(s int) (Spike, bool) {
+	if st.g.Random() >= st.spikeP {
+		return Spike{}, false
+	}
+	n := int64(st.k.n)
+	sp := Spike{Step: s, Row: int(st.g.Integers(0, n)), Col: int(st.g.Integers(0, n))}
+	sp.Magnitude = st.g.Normal(spikeMeanV, spikeStdV)
+	st.spikes = append(st.spikes, sp)
+	return sp, true
 }
 
 // stable reports the first NaN among field, activator and inhibitor, as the reference's

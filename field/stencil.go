@@ -222,6 +222,8 @@ type kernel struct {
 	// scratch holds two Laplacian rows per worker (the reaction runs on worker 0's share
 	// when it runs beside the field, which never uses scratch).
 	scratch [][]float64
+	// ring holds three intermediate rows per worker for diffuse2.
+	ring [][]float64
 }
 
 func newKernel(n int, bc Boundary) *kernel {

@@ -52,6 +52,11 @@ func (g *Generator) SetState(s State) {
 // Uint64 is random_raw(): one 64-bit output.
 func (g *Generator) Uint64() uint64 { return g.bg.next64() }
 
+// Skip discards the next n 64-bit outputs in O(log n): the state afterwards is that of n
+// calls of Uint64 (or of Random, or of Uniform, which take one output each). Unlike numpy's
+// bit_generator.advance, it leaves the buffered 32-bit half alone, as those calls would.
+func (g *Generator) Skip(n uint64) { g.bg.skip(n) }
+
 // Uint32 is numpy's buffered next_uint32.
 func (g *Generator) Uint32() uint32 { return g.bg.next32() }
 

@@ -138,3 +138,19 @@ func (p *pcg64) normalSlow(idx, rabs uint64, x float64) (float64, bool) {
 	}
 	return 0, false
 }
+
+// skip advances the LCG by n steps in O(log n) (Brown's jump-ahead), as n calls of next64
+// would; the 32-bit buffer is left alone, as those calls would leave it.
+func (p *pcg64) skip(n uint64) {
+	accMult, accPlus := uint128{0, 1}, uint128{}
+	curMult, curPlus := pcgMult, p.inc
+	for ; n > 0; n >>= 1 {
+		if n&1 != 0 {
+			accMult = accMult.mul(curMult)
+			accPlus = accPlus.mul(curMult).add(curPlus)
+		}
+		curPlus = curMult.add(uint128{0, 1}).mul(curPlus)
+		curMult = curMult.mul(curMult)
+	}
+	p.state = accMult.mul(p.state).add(accPlus)
+}

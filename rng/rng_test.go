@@ -205,3 +205,18 @@ func BenchmarkFillNormal4096(b *testing.B) {
 		g.FillNormal(dst, 0, 0.02)
 	}
 }
+
+func TestSkipEqualsDraws(t *testing.T) {
+	for _, n := range []uint64{0, 1, 2, 3, 63, 64, 1000, 12345} {
+		a, b := New(42), New(42)
+		a.Integers(0, 10) // leave a buffered half behind: Skip must keep it
+		b.Integers(0, 10)
+		for range n {
+			a.Uint64()
+		}
+		b.Skip(n)
+		if a.State() != b.State() {
+			t.Fatalf("Skip(%d): state %+v, want %+v", n, b.State(), a.State())
+		}
+	}
+}
