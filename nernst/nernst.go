@@ -165,3 +165,35 @@ func pyStr(v any) string {
 		return fmt.Sprint(x)
 	}
 }
+
+// Ranges of user-facing inputs (command line, API): the HTTP API's valence 1..3 widened to
+// anions, its temperature range, and strictly positive finite concentrations. Potential
+// itself stays as permissive as the reference.
+const (
+	ValenceLimit         = 3
+	InputTemperatureMinK = 273.0
+	InputTemperatureMaxK = 373.0
+)
+
+// ValidateInputs checks user-supplied Nernst inputs against the ranges above, reporting the
+// first bad one as a *RangeError naming the parameter, its value and the allowed range.
+func ValidateInputs(z int, cOut, cIn, tempK float64) error {
+	if z == 0 || z < -ValenceLimit || z > ValenceLimit {
+		return &RangeError{Message: "z_valence must be a non-zero integer in [-3, 3]", Parameter: "z_valence",
+			Value: z, Min: -ValenceLimit, Max: ValenceLimit}
+	}
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"concentration_out_molar", cOut}, {"concentration_in_molar", cIn}} {
+		if !(c.v > 0) || math.IsInf(c.v, 1) {
+			return &RangeError{Message: c.name + " must be a finite concentration > 0 mol/L", Parameter: c.name,
+				Value: c.v, Min: 0.0}
+		}
+	}
+	if !(tempK >= InputTemperatureMinK && tempK <= InputTemperatureMaxK) {
+		return &RangeError{Message: "temperature_k must be in [273.0, 373.0] K", Parameter: "temperature_k",
+			Value: tempK, Min: InputTemperatureMinK, Max: InputTemperatureMaxK}
+	}
+	return nil
+}
