@@ -1,0 +1,161 @@
+package dataset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"mfn/features"
+	"mfn/field"
+)
+
+// Outcome is the result of one job: a row, or the reason the simulation failed (the
+// reference logs and skips failed simulations).
+type Outcome struct {
+	Row *Row
+	Err string
+}
+
+// Options control a generation run.
+type Options struct {
+	// Workers is the number of simulations run at once (default: the number of CPUs).
+	Workers int
+	// Features configures the feature extraction (default: features.DefaultConfig()).
+	Features *features.Config
+	// Progress, when set, is called after each finished job with the counts so far.
+	Progress func(done, total int)
+	// Checkpoint, when set, receives every outcome as it arrives and supplies the outcomes
+	// of an earlier, interrupted run, which are not recomputed.
+	Checkpoint *Checkpoint
+}
+
+// Result is a finished (or interrupted) generation.
+type Result struct {
+	// Rows are the successful simulations in job order.
+	Rows []Row
+	// Failures maps sim_id to the reason its simulation failed.
+	Failures map[int]string
+	// Resumed counts the outcomes taken from the checkpoint.
+	Resumed int
+	Elapsed time.Duration
+}
+
+// ErrInterrupted is returned when the context ends before every job finished; the outcomes
+// so far are in the checkpoint.
+var ErrInterrupted = errors.New("dataset generation interrupted")
+
+// Generate runs every job of the plan and extracts its features. Jobs are independent, each
+// with its own seed, and results are placed by job index, so the output is the same whatever
+// the number of workers.
+func Generate(ctx context.Context, p *Plan, o Options) (*Result, error) {
+	start := time.Now()
+	cfg := features.DefaultConfig()
+	if o.Features != nil {
+		cfg = *o.Features
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	outcomes := make([]*Outcome, len(p.Jobs))
+	res := &Result{Failures: map[int]string{}}
+	if o.Checkpoint != nil {
+		o.Checkpoint.attach(p)
+		for i, oc := range o.Checkpoint.done {
+			if i >= 0 && i < len(outcomes) {
+				outcomes[i] = oc
+				res.Resumed++
+			}
+		}
+	}
+	var todo []int
+	for i := range p.Jobs {
+		if outcomes[i] == nil {
+			todo = append(todo, i)
+		}
+	}
+	done := res.Resumed
+	if o.Progress != nil {
+		o.Progress(done, len(p.Jobs))
+	}
+
+	type result struct {
+		i  int
+		oc *Outcome
+	}
+	feed := make(chan int)
+	results := make(chan result, workers)
+	var wg sync.WaitGroup
+	for range min(workers, max(len(todo), 1)) {
+		wg.Go(func() {
+			for i := range feed {
+				results <- result{i, runJob(p.Jobs[i], cfg)}
+			}
+		})
+	}
+	// The feeder stops handing out jobs when the context ends; workers finish the job in
+	// hand, and the results channel closes once they are all gone.
+	go func() {
+		defer close(feed)
+		for _, i := range todo {
+			select {
+			case feed <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	var recordErr error
+	for r := range results {
+		outcomes[r.i] = r.oc
+		done++
+		if o.Checkpoint != nil && recordErr == nil {
+			recordErr = o.Checkpoint.record(r.i, r.oc)
+		}
+		if o.Progress != nil {
+			o.Progress(done, len(p.Jobs))
+		}
+	}
+	res.Elapsed = time.Since(start)
+	if recordErr != nil {
+		return nil, fmt.Errorf("writing the checkpoint: %w", recordErr)
+	}
+	for i, oc := range outcomes {
+		switch {
+		case oc == nil:
+			return res, fmt.Errorf("%w after %d of %d samples", ErrInterrupted, done, len(p.Jobs))
+		case oc.Row != nil:
+			res.Rows = append(res.Rows, *oc.Row)
+		default:
+			res.Failures[p.Jobs[i].SimID] = oc.Err
+		}
+	}
+	if len(res.Rows) == 0 {
+		return res, fmt.Errorf("no successful simulations for %s '%s' (%d/%d failed)", p.Generator, p.Name, len(res.Failures), len(p.Jobs))
+	}
+	return res, nil
+}
+
+// runJob simulates one job with history and extracts its features.
+func runJob(j Job, cfg features.Config) *Outcome {
+	sim, err := field.RunWithHistory(j.config())
+	if err != nil {
+		return &Outcome{Err: err.Error()}
+	}
+	v, err := features.FromResult(sim, cfg)
+	if err != nil {
+		return &Outcome{Err: err.Error()}
+	}
+	return &Outcome{Row: &Row{Job: j, Features: v, GrowthEvents: sim.GrowthEvents,
+		TuringActivations: sim.TuringActivations, ClampingEvents: sim.ClampingEvents}}
+}

@@ -1,0 +1,181 @@
+package dataset
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// Table is a dataset read back from disk: every column as float64 (booleans as 0/1, an
+// empty CSV cell as NaN), strings kept aside.
+type Table struct {
+	Path    string
+	Columns []string
+	// Numeric holds the numeric columns; Strings the others.
+	Numeric map[string][]float64
+	Strings map[string][]string
+	Rows    int
+	// Meta is the metadata stored in a Parquet file by WriteParquet, if any.
+	Meta *Metadata
+}
+
+// MaxReadRows bounds the rows a Table holds.
+const MaxReadRows = 10_000_000
+
+// ReadFile reads a .parquet or .csv dataset.
+func ReadFile(path string) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t := &Table{Path: path, Numeric: map[string][]float64{}, Strings: map[string][]string{}}
+	switch filepath.Ext(path) {
+	case ".parquet":
+		err = t.readParquet(f)
+	case ".csv":
+		err = t.readCSV(f)
+	default:
+		return nil, fmt.Errorf("%s: not a .parquet or .csv file", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+func (t *Table) readParquet(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("not a readable Parquet file: %w", err)
+	}
+	if pf.NumRows() > MaxReadRows {
+		return fmt.Errorf("%d rows: at most %d can be inspected", pf.NumRows(), MaxReadRows)
+	}
+	if v, ok := pf.Lookup("mfn"); ok {
+		var m Metadata
+		if json.Unmarshal([]byte(v), &m) == nil {
+			t.Meta = &m
+		}
+	}
+	leaves := pf.Schema().Columns()
+	kinds := make([]parquet.Kind, len(leaves))
+	for i, path := range leaves {
+		if len(path) != 1 {
+			return fmt.Errorf("nested column %v is not supported", path)
+		}
+		t.Columns = append(t.Columns, path[0])
+		leaf, _ := pf.Schema().Lookup(path...)
+		kinds[i] = leaf.Node.Type().Kind()
+	}
+	r := parquet.NewReader(pf)
+	defer r.Close()
+	buf := make([]parquet.Row, 256)
+	for {
+		n, err := r.ReadRows(buf)
+		for _, row := range buf[:n] {
+			for _, v := range row {
+				name := t.Columns[v.Column()]
+				switch {
+				case v.IsNull():
+					t.Numeric[name] = append(t.Numeric[name], math.NaN())
+				case kinds[v.Column()] == parquet.ByteArray:
+					t.Strings[name] = append(t.Strings[name], string(v.ByteArray()))
+				case kinds[v.Column()] == parquet.Boolean:
+					t.Numeric[name] = append(t.Numeric[name], b2f(v.Boolean()))
+				case kinds[v.Column()] == parquet.Double:
+					t.Numeric[name] = append(t.Numeric[name], v.Double())
+				case kinds[v.Column()] == parquet.Float:
+					t.Numeric[name] = append(t.Numeric[name], float64(v.Float()))
+				case kinds[v.Column()] == parquet.Int32:
+					t.Numeric[name] = append(t.Numeric[name], float64(v.Int32()))
+				case kinds[v.Column()] == parquet.Int64:
+					t.Numeric[name] = append(t.Numeric[name], float64(v.Int64()))
+				default:
+					t.Strings[name] = append(t.Strings[name], v.String())
+				}
+			}
+		}
+		t.Rows += n
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (t *Table) readCSV(f io.Reader) error {
+	cr := csv.NewReader(f)
+	header, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("no CSV header: %w", err)
+	}
+	t.Columns = header
+	raw := make([][]string, len(header))
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if t.Rows++; t.Rows > MaxReadRows {
+			return fmt.Errorf("more than %d rows", MaxReadRows)
+		}
+		for i := range header {
+			raw[i] = append(raw[i], rec[i])
+		}
+	}
+	for i, name := range header {
+		if vals, ok := parseNumbers(raw[i]); ok {
+			t.Numeric[name] = vals
+		} else {
+			t.Strings[name] = raw[i]
+		}
+	}
+	return nil
+}
+
+// parseNumbers reads a CSV column as numbers (True/False as 1/0, empty as NaN), or reports
+// that it is not numeric.
+func parseNumbers(cells []string) ([]float64, bool) {
+	out := make([]float64, len(cells))
+	for i, c := range cells {
+		switch c {
+		case "":
+			out[i] = math.NaN()
+		case "True":
+			out[i] = 1
+		case "False":
+			out[i] = 0
+		default:
+			v, err := strconv.ParseFloat(c, 64)
+			if err != nil {
+				return nil, false
+			}
+			out[i] = v
+		}
+	}
+	return out, true
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
