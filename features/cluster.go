@@ -1,9 +1,8 @@
 package features
 
 import (
+	"math"
 	"math/bits"
-
-	"mfn/npexact"
 )
 
 // clusters labels the connected components of thresholded fields (no wrap-around).
@@ -30,12 +29,12 @@ type componentStats struct {
 	sizes             []float64 // the LOW-threshold component sizes (valid until reuse)
 }
 
-// structural computes f_active's count and the cluster features for thresholds low < … in
-// volts: cells strictly above a threshold are active. diagonal selects 8-connectivity.
+// structural computes f_active's count and the cluster features for the low, medium and high
+// thresholds in volts: cells strictly above a threshold are active. diagonal selects
+// 8-connectivity.
 func (c *clusters) structural(field []float64, n int, thr [3]float64, diagonal bool) componentStats {
 	w := (n + 63) / 64
-	c.words = grow(c.words, 3*n*w)
-	clear(c.words)
+	c.words = grow(c.words, 3*n*w) // every word is written below
 	var st componentStats
 	for r := 0; r < n; r++ {
 		row := field[r*n : (r+1)*n]
@@ -57,8 +56,8 @@ func (c *clusters) structural(field []float64, n int, thr [3]float64, diagonal b
 	for _, s := range c.sizes {
 		st.maxSize = max(st.maxSize, int(s))
 	}
-	if len(c.sizes) >= 2 {
-		st.sizeStd = npexact.Std(c.sizes)
+	if k := len(c.sizes); k >= 2 { // np.std: pairwise mean, then the pairwise mean square
+		st.sizeStd = math.Sqrt(sumSqDev(c.sizes, sum(c.sizes)/float64(k)) / float64(k))
 	}
 	st.nMed = c.label(1, n, w, diagonal, false)
 	st.nHigh = c.label(2, n, w, diagonal, false)
