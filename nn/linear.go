@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"mfn/rng"
 )
@@ -42,10 +43,10 @@ func NewDense[F Float](in, out int) (*Dense[F], error) {
 	}, nil
 }
 
-// InitTorch draws the parameters as torch.nn.Linear.reset_parameters does: the weight with
-// kaiming_uniform_(a=√5), which is U(−1/√in, +1/√in), then the bias from the same
-// interval, both in row-major order from g. (torch's own generator cannot be reproduced; the
-// distribution and the order of the draws are the reference's.)
+// InitTorch draws the parameters with the distribution and order of
+// torch.nn.Linear.reset_parameters — the weight U(−1/√in, +1/√in) (kaiming_uniform_(a=√5)),
+// then the bias from the same interval, both in row-major order — but from a numpy-style
+// generator. ResetParameters draws torch's exact values from a TorchGenerator.
 func (d *Dense[F]) InitTorch(g *rng.Generator) {
 	bound := 1 / math.Sqrt(float64(d.In))
 	for i := range d.W {
@@ -54,6 +55,28 @@ func (d *Dense[F]) InitTorch(g *rng.Generator) {
 	for i := range d.B {
 		d.B[i] = F(g.Uniform(-bound, bound))
 	}
+}
+
+// ResetParameters is torch 1.13's nn.Linear.reset_parameters drawing from g (spec §13.1;
+// torch/nn/modules/linear.py, torch/nn/init.py): W.uniform_(−b_w, b_w) with b_w the
+// kaiming_uniform_(a=√5) bound, then bias.uniform_(−1/√in, 1/√in), each tensor filled in C
+// order. float32 layers take one random() per value, float64 layers one random64(), as
+// torch's float and double kernels do.
+func (d *Dense[F]) ResetParameters(g *TorchGenerator) {
+	bw, bb := linearBounds(d.In)
+	var zero F
+	single := unsafe.Sizeof(zero) == 4
+	fill := func(dst []F, bound float64) {
+		for i := range dst {
+			if single {
+				dst[i] = F(g.UniformFloat32(-bound, bound))
+			} else {
+				dst[i] = F(g.UniformFloat64(-bound, bound))
+			}
+		}
+	}
+	fill(d.W, bw)
+	fill(d.B, bb)
 }
 
 // Forward computes y = x·Wᵀ + b for rows input rows: x is rows×In, y is rows×Out. Each

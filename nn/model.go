@@ -324,11 +324,43 @@ type Network[F Float] struct {
 // NewNetwork builds the network and initialises every Linear layer with InitTorch from g,
 // in the reference's creation order: input_proj, attention q/k/v/out, net.0, net.2, net.4.
 func NewNetwork[F Float](cfg NetConfig, g *rng.Generator) (*Network[F], error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	if g == nil {
 		return nil, errors.New("network initialisation needs a random generator, got nil")
+	}
+	n, err := newNetwork[F](cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range n.layers() {
+		d.InitTorch(g)
+	}
+	return n, nil
+}
+
+// NewTorchNetwork is MyceliumFractalNet(...) created right after torch's generator reached
+// g's state: every Linear layer is reset with ResetParameters in creation order (input_proj,
+// attention q/k/v/out, net.0, net.2, net.4 — model.py's constructor; SparseAttention creates
+// q, k, v, out in that order and STDPPlasticity draws nothing), so with
+// g = NewTorchGenerator(seed) the parameters are bit for bit those of torch.manual_seed(seed)
+// followed by the constructor.
+func NewTorchNetwork[F Float](cfg NetConfig, g *TorchGenerator) (*Network[F], error) {
+	if g == nil {
+		return nil, errors.New("network initialisation needs a random generator, got nil")
+	}
+	n, err := newNetwork[F](cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range n.layers() {
+		d.ResetParameters(g)
+	}
+	return n, nil
+}
+
+// newNetwork builds the network with zero parameters.
+func newNetwork[F Float](cfg NetConfig) (*Network[F], error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	h := cfg.HiddenDim
 	n := &Network[F]{Config: cfg}
@@ -350,9 +382,6 @@ func NewNetwork[F Float](cfg NetConfig, g *rng.Generator) (*Network[F], error) {
 		if n.Head[i], err = NewDense[F](dims[i], dims[i+1]); err != nil {
 			return nil, err
 		}
-	}
-	for _, d := range n.layers() {
-		d.InitTorch(g)
 	}
 	return n, nil
 }

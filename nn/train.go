@@ -75,6 +75,10 @@ type FitOptions struct {
 	Epochs, BatchSize int
 	// Shuffle draws each epoch's order with Permutation; nil keeps the dataset's order.
 	Shuffle *rng.Generator
+	// Loader, when not nil, takes precedence over Shuffle: each epoch's order is torch's
+	// DataLoader(shuffle=True) order drawn from this (global) torch generator
+	// (TorchGenerator.DataLoaderEpoch).
+	Loader *TorchGenerator
 	// Context, when not nil, stops the run between steps with its error once it is done.
 	Context context.Context
 }
@@ -107,7 +111,13 @@ func (n *Network[F]) Fit(x, y []F, opt *Adam[F], o FitOptions) ([]F, error) {
 		order[i] = i
 	}
 	for range o.Epochs {
-		if o.Shuffle != nil {
+		switch {
+		case o.Loader != nil:
+			var err error
+			if order, err = o.Loader.DataLoaderEpoch(samples); err != nil {
+				return losses, err
+			}
+		case o.Shuffle != nil:
 			order = Permutation(o.Shuffle, samples)
 		}
 		for start := 0; start < samples; start += o.BatchSize {
