@@ -148,7 +148,8 @@ func Generate(ctx context.Context, p *Plan, o Options) (*Result, error) {
 
 // runJob simulates one job with history and extracts its features.
 func runJob(j Job, cfg features.Config) *Outcome {
-	sim, err := field.RunWithHistory(j.config())
+	// Dataset rows carry no activator/inhibitor means: let the engine skip that work.
+	sim, err := field.RunWith(j.config(), field.RunOptions{History: true, SkipReactionMeans: true})
 	if err != nil {
 		return &Outcome{Err: err.Error()}
 	}

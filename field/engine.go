@@ -121,14 +121,15 @@ func (e *Engine) Config() EngineConfig { return e.cfg }
 
 // Simulate runs steps steps from a fresh field drawn from the seed.
 func (e *Engine) Simulate(steps int, turingEnabled, withHistory bool) (*EngineRun, error) {
-	return e.simulate(steps, turingEnabled, withHistory, nil)
+	return e.simulate(steps, turingEnabled, RunOptions{History: withHistory})
 }
 
 // Frame is called after each step with the step index and the current field (which must not
 // be retained or modified); returning an error stops the run with that error.
 type Frame func(step int, field []float64) error
 
-func (e *Engine) simulate(steps int, turingEnabled, withHistory bool, frame Frame) (*EngineRun, error) {
+func (e *Engine) simulate(steps int, turingEnabled bool, o RunOptions) (*EngineRun, error) {
+	withHistory, frame := o.History, o.Frame
 	c := e.cfg
 	n := c.GridSize
 	if err := intRange("steps", steps, 0, MaxSteps, "steps must be in [0, 1000000]"); err != nil {
@@ -146,13 +147,21 @@ func (e *Engine) simulate(steps int, turingEnabled, withHistory bool, frame Fram
 	g := rng.New(c.Seed)
 	k := newKernel(n, c.Boundary)
 	k.alpha = c.Alpha
-	k.act, k.inh = newGrid(n), newGrid(n)
-	// The engine always draws the activator and inhibitor, Turing or not.
 	g.FillNormal(k.v.cur, initMeanV, initStdV)
-	g.FillUniform(k.act.cur, 0, turingInitHigh)
-	g.FillUniform(k.inh.cur, 0, turingInitHigh)
 	k.re = reaction{da: c.DActivator, di: c.DInhibitor, ra: c.RActivator, ri: c.RInhibitor,
 		threshold: c.TuringThreshold, jacobi: true}
+	// The engine always draws the activator and inhibitor, Turing or not. When the caller
+	// does not want their means and they cannot touch the field (Turing off, or the kick
+	// provably quiet for the whole run), their 2·N² draws are skipped instead (ADR 2).
+	skipReaction := o.SkipReactionMeans && (!turingEnabled || k.re.quietSteps(turingInitHigh, steps) == steps)
+	if skipReaction {
+		g.Skip(2 * uint64(n) * uint64(n))
+		turingEnabled = false
+	} else {
+		k.act, k.inh = newGrid(n), newGrid(n)
+		g.FillUniform(k.act.cur, 0, turingInitHigh)
+		g.FillUniform(k.inh.cur, 0, turingInitHigh)
+	}
 	run := &EngineRun{N: n}
 	record := frame
 	if withHistory {
@@ -190,7 +199,11 @@ func (e *Engine) simulate(steps int, turingEnabled, withHistory bool, frame Fram
 	m.FieldMinV, m.FieldMaxV = npexact.MinMax(k.v.cur)
 	m.FieldMeanV = npexact.Mean(k.v.cur)
 	m.FieldStdV = npexact.Std(k.v.cur)
-	m.ActivatorMean = npexact.Mean(k.act.cur)
-	m.InhibitorMean = npexact.Mean(k.inh.cur)
+	if skipReaction {
+		m.ActivatorMean, m.InhibitorMean = math.NaN(), math.NaN()
+	} else {
+		m.ActivatorMean = npexact.Mean(k.act.cur)
+		m.InhibitorMean = npexact.Mean(k.inh.cur)
+	}
 	return run, nil
 }

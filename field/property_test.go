@@ -234,3 +234,31 @@ func TestBlockedStepsCountClamps(t *testing.T) {
 		t.Fatal("no run clamped: the test proves nothing about clamp counting")
 	}
 }
+
+// Skipping the reaction means changes nothing else: same field, history and counts.
+func TestSkipReactionMeansChangesNothingElse(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	skipped := 0
+	for i := 0; i < 80; i++ {
+		c := randomConfig(r)
+		full, err := RunWith(c, RunOptions{History: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, _ := RunWith(c, RunOptions{History: true, SkipReactionMeans: true})
+		if math.IsNaN(fast.Metrics.ActivatorMean) {
+			skipped++
+		}
+		if fast.GrowthEvents != full.GrowthEvents || fast.ClampingEvents != full.ClampingEvents || fast.TuringActivations != full.TuringActivations {
+			t.Fatalf("%+v: counts differ", c)
+		}
+		for j := range full.History {
+			if math.Float64bits(fast.History[j]) != math.Float64bits(full.History[j]) {
+				t.Fatalf("%+v: history differs at %d", c, j)
+			}
+		}
+	}
+	if skipped < 40 {
+		t.Fatalf("only %d of 80 runs skipped the reaction", skipped)
+	}
+}

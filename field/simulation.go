@@ -92,16 +92,31 @@ func (r *Result) Frames() [][]float64 {
 	return out
 }
 
+// RunOptions choose what a run records beyond the final field.
+type RunOptions struct {
+	// History records the field after every step.
+	History bool
+	// Frame, if set, is called after every step.
+	Frame Frame
+	// SkipReactionMeans says the caller does not need the activator and inhibitor means
+	// (Metrics.ActivatorMean, InhibitorMean, then NaN); their work is skipped when it
+	// provably cannot affect the field. Every other output is unchanged.
+	SkipReactionMeans bool
+}
+
 // Run is run_mycelium_simulation(config).
-func Run(c Config) (*Result, error) { return run(c, false, nil) }
+func Run(c Config) (*Result, error) { return RunWith(c, RunOptions{}) }
 
 // RunWithHistory is run_mycelium_simulation_with_history(config).
-func RunWithHistory(c Config) (*Result, error) { return run(c, true, nil) }
+func RunWithHistory(c Config) (*Result, error) { return RunWith(c, RunOptions{History: true}) }
 
 // RunStreaming runs the simulation and calls frame after every step.
-func RunStreaming(c Config, frame Frame) (*Result, error) { return run(c, false, frame) }
+func RunStreaming(c Config, frame Frame) (*Result, error) {
+	return RunWith(c, RunOptions{Frame: frame})
+}
 
-func run(c Config, withHistory bool, frame Frame) (*Result, error) {
+// RunWith runs the simulation with the given options.
+func RunWith(c Config, o RunOptions) (*Result, error) {
 	if c.Seed == nil {
 		s := randomSeed()
 		c.Seed = &s
@@ -111,7 +126,7 @@ func run(c Config, withHistory bool, frame Frame) (*Result, error) {
 	}
 	start := time.Now()
 	e := &Engine{cfg: c.engineConfig()}
-	r, err := e.simulate(c.Steps, c.TuringEnabled, withHistory, frame)
+	r, err := e.simulate(c.Steps, c.TuringEnabled, o)
 	if err != nil {
 		return nil, err
 	}

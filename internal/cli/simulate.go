@@ -118,7 +118,7 @@ func (s *simFlags) run(frame field.Frame) (*simulation, error) {
 	c := field.Config{GridSize: s.gridSize, Steps: s.steps, Alpha: s.alpha, SpikeProbability: s.spikeProb,
 		TuringEnabled: s.turing, TuringThreshold: s.threshold, QuantumJitter: s.jitter, JitterVar: s.jitterVar,
 		Seed: &seed, Boundary: b}
-	r, err := field.RunStreaming(c, record)
+	r, err := field.RunWith(c, field.RunOptions{Frame: record, SkipReactionMeans: true}) // the summary shows no activator means
 	if err != nil {
 		return nil, err
 	}
