@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"mfn/rng"
 )
@@ -97,7 +98,9 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 		g = rng.New(42)
 	}
 	tr := &Trace{}
-	list := make([]int, len(grads)) // position in the working list -> caller's index
+	ws := getWorkspace(grads)
+	defer putWorkspace(ws)
+	list := grow(&ws.list, len(grads)) // position in the working list -> caller's index
 	for i := range list {
 		list[i] = i
 	}
@@ -127,21 +130,23 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 	}
 
 	// Group the list by cluster (stable: members keep list order).
-	start := make([]int, c+1)
+	start := grow(&ws.start, c+1)
+	clear(start)
 	for _, cl := range tr.ClusterAssignments {
 		start[cl+1]++
 	}
 	for i := 1; i <= c; i++ {
 		start[i] += start[i-1]
 	}
-	members := make([]int, n)
-	fill := slices.Clone(start[:c])
+	members := grow(&ws.members, n)
+	fill := grow(&ws.fill, c)
+	copy(fill, start)
 	for pos, cl := range tr.ClusterAssignments {
 		members[fill[cl]] = list[pos]
 		fill[cl]++
 	}
 
-	ws := newWorkspace(grads)
+	tr.ClusterSelected = make([]int, 0, c)
 	for cl := 0; cl < c; cl++ {
 		m := members[start[cl]:start[cl+1]]
 		if len(m) == 0 {
@@ -154,9 +159,12 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 	fg := max(1, int(float64(len(reps))*a.ByzantineFraction))
 	tr.GlobalIndex = reps[ws.krum(reps, fg)]
 
-	tr.Median = lowerMedian(grads, reps)
+	d := len(grads[0])
+	res := make([]float32, 2*d) // one allocation for the result and the median
+	out, med := res[:d:d], res[d:]
+	ws.lowerMedian(med, reps)
+	tr.Median = med
 	k := grads[tr.GlobalIndex]
-	out := make([]float32, len(k))
 	for j := range out {
 		out[j] = float32(float32(wKrum*k[j]) + float32(wMedian*tr.Median[j]))
 	}
@@ -180,7 +188,9 @@ func KrumSelect(grads [][]float32, numByzantine int) (int, error) {
 	for i := range idx {
 		idx[i] = i
 	}
-	return newWorkspace(grads).krum(idx, numByzantine), nil
+	ws := getWorkspace(grads)
+	defer putWorkspace(ws)
+	return ws.krum(idx, numByzantine), nil
 }
 
 // checkGradients rejects ragged or non-finite input, naming the offending gradient. (The
@@ -191,6 +201,9 @@ func checkGradients(grads [][]float32) error {
 		if len(g) != d {
 			return fmt.Errorf("gradient %d has %d elements, gradient 0 has %d: all gradients must have the same length", i, len(g), d)
 		}
+		if allFinite(g) {
+			continue
+		}
 		for j, v := range g {
 			if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
 				return fmt.Errorf("gradient %d element %d is %v: gradients must be finite", i, j, v)
@@ -200,17 +213,48 @@ func checkGradients(grads [][]float32) error {
 	return nil
 }
 
-// workspace holds the buffers Krum reuses across clusters.
+// workspace holds the buffers Krum and the median reuse across clusters and calls.
 type workspace struct {
 	grads [][]float32
-	dist  []float32 // n×n distances of the current group, as torch.cdist's float32
-	row   []float32
-	conv  []float64 // the group's rows in float64, for the matrix-product path
+	// Aggregate's grouping by cluster.
+	list, start, members, fill []int
+
+	dist   []float32 // n×n distances of the current group, as torch.cdist's float32
+	rows   []uint32  // per-worker rows of distances being sorted (as bits: all are >= +0)
+	scores []float32
+	// The pure-Go matrix-product path.
+	conv  []float64 // the group's rows in float64
 	norms []float64
 	gram  []float64 // pairwise dot products (upper triangle)
+	// The AVX2 matrix-product path (gramDistancesPanels).
+	panels    []float64
+	tiles     []float64
+	zero      []float32
+	groupRows [][]float32
+	// The median.
+	rowPtrs []*float32
+	pad     []float32
+	// The network kernels.
+	scratch []int32
+	colAcc  *colAcc
 }
 
 func newWorkspace(grads [][]float32) *workspace { return &workspace{grads: grads} }
+
+var workspaces = sync.Pool{New: func() any { return new(workspace) }}
+
+// getWorkspace takes a workspace from the pool for grads; putWorkspace returns it (and drops
+// the reference to the caller's gradients).
+func getWorkspace(grads [][]float32) *workspace {
+	w := workspaces.Get().(*workspace)
+	w.grads = grads
+	return w
+}
+
+func putWorkspace(w *workspace) {
+	w.grads = nil
+	workspaces.Put(w)
+}
 
 // directMax is torch.cdist's limit for computing differences directly; above it torch (and
 // this port) uses the |x|²+|y|²−2x·y matrix-product form.
@@ -233,25 +277,40 @@ func (w *workspace) krum(idx []int, f int) int {
 	if m > n-1 {
 		m = n - 1
 	}
-	if cap(w.dist) < n*n {
-		w.dist = make([]float32, n*n)
-	}
-	dist := w.dist[:n*n]
+	dist := grow(&w.dist, n*n)
 	d := len(w.grads[idx[0]])
-	if n <= directMax || d < 4 {
+	switch {
+	case n <= directMax || d < 4:
 		w.directDistances(idx, dist)
-	} else {
+	case haveAVX2:
+		w.gramDistancesPanels(idx, dist)
+	default:
 		w.gramDistances(idx, dist)
 	}
-	scores := make([]float32, n)
+	scores := grow(&w.scores, n)
+	if haveAVX2 && n <= netMaxWires {
+		w.krumScoresNet(dist, n, m, scores)
+		return argminFirst(scores)
+	}
+	// The distances are >= +0 (and not NaN), so their bit patterns sort like the values.
+	bits := unsafe.Slice((*uint32)(unsafe.Pointer(&dist[0])), n*n)
+	rows := grow(&w.rows, 2*n)
 	parallelFor(n, n*n*8, func(lo, hi int) {
-		row := make([]float32, n)
+		row := rows[:n]
+		if lo > 0 {
+			row = rows[n:]
+		}
 		for i := lo; i < hi; i++ {
-			copy(row, dist[i*n:(i+1)*n])
+			copy(row, bits[i*n:(i+1)*n])
 			slices.Sort(row)
-			scores[i] = torchSum(row[1 : m+1])
+			scores[i] = torchSum(unsafe.Slice((*float32)(unsafe.Pointer(&row[1])), m))
 		}
 	})
+	return argminFirst(scores)
+}
+
+// argminFirst is the position of the smallest score, the first one on ties.
+func argminFirst(scores []float32) int {
 	best := 0
 	for i, s := range scores {
 		if s < scores[best] {
@@ -262,8 +321,10 @@ func (w *workspace) krum(idx []int, f int) int {
 }
 
 // parallelWork is the amount of work (roughly element operations) above which loops are
-// split across two goroutines.
-const parallelWork = 1 << 17
+// split across two goroutines. Starting and joining a goroutine on another CPU costs tens of
+// microseconds on a virtual machine (waking an idle virtual CPU), more than a split saves on
+// the default workload's largest loop (2·10⁶ products, about 0.1 ms with the AVX2 kernels).
+const parallelWork = 1 << 23
 
 // parallelFor runs body over [0, n), split in two halves when the work is large enough and a
 // second CPU is available.
@@ -297,13 +358,67 @@ func (w *workspace) directDistances(idx []int, dist []float32) {
 	n := len(idx)
 	for i := 0; i < n; i++ {
 		dist[i*n+i] = 0
-		a := w.grads[idx[i]]
+	}
+	set := func(i, j int, sq float64) {
+		v := float32(math.Sqrt(sq))
+		dist[i*n+j] = v
+		dist[j*n+i] = v
+	}
+	d := len(w.grads[idx[0]])
+	if !haveAVX2 || d < 4 {
+		for i := 0; i < n; i++ {
+			for j := i + 1; j < n; j++ {
+				set(i, j, sqDist(w.grads[idx[i]], w.grads[idx[j]]))
+			}
+		}
+		return
+	}
+	// Four pairs per kernel pass (four independent chains of additions), then sqDist's tail
+	// and final combination: the same operations in the same order as sqDist. A short last
+	// batch repeats its first pair.
+	d4 := d &^ 3
+	var (
+		pairs [4][2]int
+		ptrs  [8]*float32
+		s     [16]float64
+	)
+	np := 0
+	flush := func() {
+		for q := np; q < 4; q++ {
+			pairs[q] = pairs[0]
+		}
+		for q, p := range pairs {
+			ptrs[2*q], ptrs[2*q+1] = &w.grads[idx[p[0]]][0], &w.grads[idx[p[1]]][0]
+		}
+		sqDist4AVX2(&s, &ptrs, d4)
+		for q := 0; q < np; q++ {
+			i, j := pairs[q][0], pairs[q][1]
+			set(i, j, sqDistTail(s[4*q:4*q+4], w.grads[idx[i]], w.grads[idx[j]], d4))
+		}
+		np = 0
+	}
+	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
-			v := float32(math.Sqrt(sqDist(a, w.grads[idx[j]])))
-			dist[i*n+j] = v
-			dist[j*n+i] = v
+			pairs[np] = [2]int{i, j}
+			if np++; np == 4 {
+				flush()
+			}
 		}
 	}
+	if np > 0 {
+		flush()
+	}
+}
+
+// sqDistTail finishes sqDist from its four partial sums over the first k elements.
+func sqDistTail(s []float64, a, b []float32, k int) float64 {
+	s0, s1, s2, s3 := s[0], s[1], s[2], s[3]
+	b = b[:len(a)]
+	for ; k < len(a); k++ {
+		d0 := float64(a[k]) - float64(b[k])
+		s0 += float64(d0 * d0)
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // sqDist is the squared Euclidean distance of two equal-length float32 vectors in float64.
@@ -333,7 +448,8 @@ func sqDist(a, b []float32) float64 {
 
 // gramDistances fills the distance matrix as sqrt(|x|² + |y|² − 2x·y) (clamped at 0) from
 // float64 copies of the rows. Norms and dot products are plain sequential sums in one order,
-// so equal rows are at distance exactly 0.
+// so equal rows are at distance exactly 0. This is the pure-Go path; gramDistancesPanels
+// (simd.go) computes the same sums with the AVX2/FMA kernels.
 func (w *workspace) gramDistances(idx []int, dist []float32) {
 	n := len(idx)
 	d := len(w.grads[idx[0]])
@@ -503,8 +619,19 @@ func torchSum(x []float32) float32 {
 func rowSum(x []float32, size, lanes int, acc *[4][4 * torchFloatLanes]float32) []float32 {
 	const ilp = 4
 	rows := size / ilp
-	multiRowSum(x, rows, ilp*lanes, acc)
 	p0 := acc[0][:lanes]
+	if rows == 0 {
+		// No cascade: the partials are all +0, and adding +0 to partial 0 changes nothing
+		// (it starts at +0, and a sum of finite values that starts at +0 is never −0).
+		clear(p0)
+		for e := 0; e < size; e++ {
+			for l := range p0 {
+				p0[l] += x[e*lanes+l]
+			}
+		}
+		return p0
+	}
+	multiRowSum(x, rows, ilp*lanes, acc)
 	for e := rows * ilp; e < size; e++ {
 		for l := range p0 {
 			p0[l] += x[e*lanes+l]
@@ -571,11 +698,19 @@ func ceilLog2(x int) int {
 	return bits.Len64(uint64(x - 1))
 }
 
-// lowerMedian is torch.median(dim=0) over the given rows: for an even count the lower of the
-// two middle values.
-func lowerMedian(grads [][]float32, rows []int) []float32 {
-	d := len(grads[rows[0]])
-	out := make([]float32, d)
+// lowerMedian writes torch.median(dim=0) over the given rows to out: for an even count the
+// lower of the two middle values.
+func (w *workspace) lowerMedian(out []float32, rows []int) {
+	if haveAVX2 && len(out) >= 16 && len(rows) <= netMaxWires {
+		w.lowerMedianNet(out, rows)
+		return
+	}
+	lowerMedianSelect(out, w.grads, rows)
+}
+
+// lowerMedianSelect is lowerMedian by quickselect on each column.
+func lowerMedianSelect(out []float32, grads [][]float32, rows []int) {
+	d := len(out)
 	r := len(rows)
 	k := (r - 1) / 2
 	// Columns are handled in blocks: the block is transposed row by row (sequential reads),
@@ -599,7 +734,6 @@ func lowerMedian(grads [][]float32, rows []int) []float32 {
 			}
 		}
 	})
-	return out
 }
 
 // orderKey maps a float32 to an int32 with the same order (for finite values; -0 sorts just

@@ -198,7 +198,8 @@ func TestOrderKey(t *testing.T) {
 
 func TestLowerMedianEven(t *testing.T) {
 	grads := [][]float32{{4}, {1}, {3}, {2}}
-	if m := lowerMedian(grads, []int{0, 1, 2, 3}); m[0] != 2 {
+	m := make([]float32, 1)
+	if newWorkspace(grads).lowerMedian(m, []int{0, 1, 2, 3}); m[0] != 2 {
 		t.Fatalf("lower median %v, want 2", m)
 	}
 }

@@ -156,7 +156,7 @@ type summary struct {
 // activeThresholdV is the reference's threshold for "active" cells and fractal dimension.
 const activeThresholdV = -0.060
 
-func summarise(s *simFlags, sim *simulation) (*summary, error) {
+func summariseSimulation(s *simFlags, sim *simulation) (*summary, error) {
 	lo, hi := npexact.MinMax(sim.field)
 	binary := make([]bool, len(sim.field))
 	active := 0
@@ -217,7 +217,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := summarise(&s, sim)
+	sum, err := summariseSimulation(&s, sim)
 	if err != nil {
 		return err
 	}
