@@ -18,6 +18,8 @@ type clusters struct {
 	parent []int32  // union-find over runs
 	order  []int32  // component index of a root run, −1 before it is seen
 	sizes  []float64
+	mask   []bool     // the low mask, for structural
+	thr    [3]float64 // the thresholds, for packKernel (a local would escape)
 }
 
 // componentStats are the structural features of one field.
@@ -33,24 +35,52 @@ type componentStats struct {
 // thresholds in volts: cells strictly above a threshold are active. diagonal selects
 // 8-connectivity.
 func (c *clusters) structural(field []float64, n int, thr [3]float64, diagonal bool) componentStats {
+	c.mask = grow(c.mask, n*n)
+	return c.components(n, diagonal, c.pack(field, n, thr, c.mask))
+}
+
+// packKernel packs the threshold masks of groups·4 values, or is nil when the CPU has no
+// vectorised version: bit b of lo, me and hi is x[b] > thr[0], thr[1] and thr[2] (false for
+// NaN), and mask[b] is x[b] > thr[0].
+var packKernel func(x []float64, groups int, thr *[3]float64, mask []bool) (lo, me, hi uint64)
+
+// pack packs the masks of field for the three thresholds into c.words, row by row, and
+// returns the number of cells above thr[0]; mask (n² values) receives that mask.
+func (c *clusters) pack(field []float64, n int, thr [3]float64, mask []bool) (active int) {
 	w := (n + 63) / 64
 	c.words = grow(c.words, 3*n*w) // every word is written below
-	var st componentStats
+	pk := packKernel
+	c.thr = thr
 	for r := 0; r < n; r++ {
 		row := field[r*n : (r+1)*n]
 		for k := 0; k < w; k++ {
 			var lo, me, hi uint64
 			seg := row[k*64 : min(k*64+64, n)]
-			for b, v := range seg {
+			ms := mask[r*n+k*64 : r*n+k*64+len(seg)]
+			b := 0
+			if g := len(seg) / 4; pk != nil && g > 0 {
+				lo, me, hi = pk(seg, g, &c.thr, ms)
+				b = 4 * g
+			}
+			for ; b < len(seg); b++ {
+				v := seg[b]
 				lo |= b2u(v > thr[0]) << b
 				me |= b2u(v > thr[1]) << b
 				hi |= b2u(v > thr[2]) << b
+				ms[b] = v > thr[0]
 			}
 			i := 3 * (r*w + k)
 			c.words[i], c.words[i+1], c.words[i+2] = lo, me, hi
-			st.active += bits.OnesCount64(lo)
+			active += bits.OnesCount64(lo)
 		}
 	}
+	return active
+}
+
+// components computes the cluster features from the masks that pack has stored.
+func (c *clusters) components(n int, diagonal bool, active int) componentStats {
+	w := (n + 63) / 64
+	st := componentStats{active: active}
 	st.nLow = c.label(0, n, w, diagonal, true)
 	st.sizes = c.sizes
 	for _, s := range c.sizes {

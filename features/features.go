@@ -325,6 +325,7 @@ var pool = sync.Pool{New: func() any { return new(workspace) }}
 type workspace struct {
 	scratch []float64 // 3·n² values
 	mask    []bool
+	stacks  frameStacks
 	temporal
 	clusters
 }
@@ -337,9 +338,7 @@ func (ws *workspace) compute(history [][]float64, n int, cfg Config) (Vector, er
 	// Fractal group: the mask compares volts with the threshold converted back from mV.
 	thr := [3]float64{cfg.ThresholdLowMV / 1000, cfg.ThresholdMedMV / 1000, cfg.ThresholdHighMV / 1000}
 	ws.mask = grow(ws.mask, nn)
-	for i, x := range last {
-		ws.mask[i] = x > thr[0]
-	}
+	active := ws.clusters.pack(last, n, thr, ws.mask) // the masks, for the structural group too
 	var err error
 	v.DBox, v.DR2, err = fractal.BoxCountingDimension(ws.mask, n, fractal.BoxOptions{MinBox: cfg.MinBoxSize, MaxBox: cfg.MaxBoxSize, NumScales: cfg.NumScales})
 	if err != nil {
@@ -347,10 +346,14 @@ func (ws *workspace) compute(history [][]float64, n int, cfg Config) (Vector, er
 	}
 
 	ws.scratch = grow(ws.scratch, 3*nn)
-	v.VMin, v.VMax, v.VMean, v.VStd, v.VSkew, v.VKurt = basicStats(last, ws.scratch)
+	if sk, mk := scaledKernel, momentKernel; sk != nil && mk != nil {
+		v.VMin, v.VMax, v.VMean, v.VStd, v.VSkew, v.VKurt = basicStatsKernel(sk, mk, last, ws.scratch, &ws.stacks)
+	} else {
+		v.VMin, v.VMax, v.VMean, v.VStd, v.VSkew, v.VKurt = basicStats(last, ws.scratch)
+	}
 	v.DVMean, v.DVMax, v.TStable, v.ETrend = ws.temporal.run(history, nn, cfg.StabilityThresholdMV, cfg.StabilityWindow)
 
-	st := ws.clusters.structural(last, n, thr, cfg.Connectivity == 8)
+	st := ws.clusters.components(n, cfg.Connectivity == 8, active)
 	v.FActive = float64(st.active) / float64(nn)
 	v.NClustersLow, v.NClustersMed, v.NClustersHigh = st.nLow, st.nMed, st.nHigh
 	v.MaxClusterSize, v.ClusterSizeStd = st.maxSize, st.sizeStd
@@ -420,17 +423,22 @@ const chunk = 8192
 // frame, without storing the differences: np.sum over all of them splits them into chunks of
 // 8192 whose pairwise trees usually consist of whole frames (n = 16, 32, 64), and those
 // nodes reuse the frame sums. Only frames that a chunk tree cuts through are stored. For
-// T_stable, the leaf sums rule out most frames; the exact std is computed, from the history,
-// only for the few frames the search still needs.
+// T_stable, the pass keeps each frame's leaf sums; they rule out most of the frames the
+// search probes, and the exact std is computed, from the history, only for the others.
+// With AVX2 the pass runs through kernel (kernel.go, kernel_amd64.s), which computes the same
+// bits four lanes at a time: numpy's eight accumulators are two vector registers.
 type temporal struct {
 	nn       int
 	scratch  []float64 // n² values
 	frameSum []float64 // np.sum of each difference frame
+	leafLens []int32   // the lengths of the leaves of a frame's pairwise tree
+	leafSums []float64 // per difference frame, its len(leafLens) leaf sums
 	energy   []float64 // E_t
 	steps    []float64 // 0, 1, …, T−1
 	slot     []int32   // difference frame → its index in store, or −1
 	store    []float64 // the difference frames that chunk trees read value by value
 	quiet    []int8    // per difference frame: 0 not yet known, 1 s_t < θ, 2 not
+	stacks   frameStacks
 	workers  []*pairWorker
 }
 
@@ -456,53 +464,41 @@ func (tp *temporal) run(h [][]float64, nn int, theta float64, window int) (dvMea
 	tp.quiet = grow(tp.quiet, nd)
 	clear(tp.quiet)
 	tp.plan(nd)
-	tp.scratch = grow(tp.scratch, nn)
-	for i, x := range h[0] {
-		tp.scratch[i] = x * 1000.0
+	tp.leafLens = leafLayout(nn, tp.leafLens[:0])
+	tp.leafSums = grow(tp.leafSums, nd*len(tp.leafLens))
+	if sk := scaledKernel; sk != nil {
+		_, tp.energy[0], _, _ = scaledSums(sk, h[0], &tp.stacks)
+	} else {
+		tp.scratch = grow(tp.scratch, nn)
+		for i, x := range h[0] {
+			tp.scratch[i] = x * 1000.0
+		}
+		tp.energy[0] = sumSqDev(tp.scratch, 0) // (v − 0)² is v² exactly
 	}
-	tp.energy[0] = sumSqDev(tp.scratch, 0) // (v − 0)² is v² exactly
 
 	// s_t ≥ 0 (or NaN), so s_t < θ needs θ > 0.
 	checking := T > window && theta > 0
-	bound := 0.0 // the pair loop rules out quiet frames when checking
-	if checking {
-		bound = theta
-	}
-	// Frame pairs are independent: split them into batches that the calling goroutine and,
-	// for large histories, helpers take in turn, so a helper that is not scheduled only
-	// leaves more batches to the caller.
+	// Frame pairs are independent: large histories split them across CPUs.
+	kern := kernel
 	workers, batch := 1, nd
-	if nd*nn >= parallelMin {
+	if nd*nn >= parallelMin && (kern == nil || nd*nn >= kernelParallelMin) {
 		workers = min(runtime.GOMAXPROCS(0), nd)
 		batch = max(nd/(2*workers), 8)
 	}
 	for len(tp.workers) < workers {
 		tp.workers = append(tp.workers, new(pairWorker))
 	}
-	var next atomic.Int64
-	work := func(pw *pairWorker) {
+	for _, pw := range tp.workers[:workers] {
 		pw.mx = 0
-		for {
-			lo := int(next.Add(1)-1) * batch
-			if lo >= nd {
-				break
-			}
-			tp.pairs(h, lo, min(lo+batch, nd), bound, pw)
+		if kern == nil {
+			pw.prev, pw.cur = grow(pw.prev, nn), grow(pw.cur, nn)
 		}
 	}
-	var wg sync.WaitGroup
-	for w, pw := range tp.workers[:workers] {
-		pw.prev, pw.cur = grow(pw.prev, nn), grow(pw.cur, nn)
-		if w > 0 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				work(pw)
-			}()
-		}
+	if workers == 1 {
+		tp.pairs(h, 0, nd, tp.workers[0], kern)
+	} else {
+		tp.parallelPairs(h, workers, batch, kern)
 	}
-	work(tp.workers[0])
-	wg.Wait()
 
 	all := nd * nn
 	total := 0.0
@@ -524,52 +520,121 @@ func (tp *temporal) run(h [][]float64, nn int, theta float64, window int) (dvMea
 	return total / float64(all), dvMax, tStable, eTrend
 }
 
-// parallelMin is the number of differences from which the pair loop is split across CPUs.
-const parallelMin = 1 << 16
+// parallelMin (kernelParallelMin with the vectorised kernel, about 4× faster) is the number
+// of differences from which the pair loop is split across CPUs. Below it, waking helpers
+// costs more than it saves, even more so when the other CPUs are busy.
+const (
+	parallelMin       = 1 << 16
+	kernelParallelMin = 1 << 20
+)
 
-// pairs runs the pass over the frame pairs t ∈ [lo, hi), raising pw.mx to their largest
-// difference. With theta > 0 it also marks the frames that certainly are not quiet.
-func (tp *temporal) pairs(h [][]float64, lo, hi int, theta float64, pw *pairWorker) {
-	nn := tp.nn
+// parallelPairs runs pairs over all frame pairs in batches of batch frames, which the
+// calling goroutine and workers−1 helpers take in turn, so a helper that is not scheduled
+// only leaves more batches to the caller.
+func (tp *temporal) parallelPairs(h [][]float64, workers, batch int, kern kernelFunc) {
+	nd := len(h) - 1
+	var next atomic.Int64
+	work := func(pw *pairWorker) {
+		for {
+			lo := int(next.Add(1)-1) * batch
+			if lo >= nd {
+				break
+			}
+			tp.pairs(h, lo, min(lo+batch, nd), pw, kern)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, pw := range tp.workers[1:workers] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(pw)
+		}()
+	}
+	work(tp.workers[0])
+	wg.Wait()
+}
+
+// pairs runs the pass over the frame pairs t ∈ [lo, hi), through kern unless it is nil,
+// raising pw.mx to their largest difference and keeping their leaf sums.
+func (tp *temporal) pairs(h [][]float64, lo, hi int, pw *pairWorker, kern kernelFunc) {
+	nn, nl := tp.nn, len(tp.leafLens)
+	p := &pw.diffPass
+	p.track, p.rescans = false, 0
+	if kern != nil {
+		for t := lo; t < hi; t++ {
+			p.leafSums = tp.leafSums[t*nl : t*nl : (t+1)*nl]
+			tp.frameSum[t], tp.energy[t+1] = p.kernelSums(kern, h[t], h[t+1])
+			if k := int(tp.slot[t]); k >= 0 {
+				storeDiffs(tp.store[k*nn:(k+1)*nn], h[t], h[t+1])
+			}
+			if len(p.leafSums) != nl {
+				panic("features: leaf layout mismatch")
+			}
+			// As in the scalar pass: when over a quarter of the leaves need a second look for
+			// the maximum, comparing every difference is cheaper.
+			p.track, p.rescans = 4*p.rescans > nl, 0
+		}
+		return
+	}
 	prev, cur := pw.prev, pw.cur
 	for i, x := range h[lo] {
 		prev[i] = x * 1000.0
 	}
-	p := &pw.diffPass
-	p.track = false
 	for t := lo; t < hi; t++ {
 		p.h1, p.prev, p.cur, p.d = h[t+1], prev, cur, nil
 		if k := int(tp.slot[t]); k >= 0 {
 			p.d = tp.store[k*nn : (k+1)*nn]
 		}
-		p.leafSums, p.leafLens = p.leafSums[:0], p.leafLens[:0]
+		p.leafSums = tp.leafSums[t*nl : t*nl : (t+1)*nl]
 		tp.frameSum[t], tp.energy[t+1] = p.sums()
+		if len(p.leafSums) != nl {
+			panic("features: leaf layout mismatch")
+		}
 		prev, cur = cur, prev
 		// When the partial-sum bound fails for over a quarter of the leaves (rough fields),
 		// comparing every difference is the cheaper way to the maximum.
-		p.track, p.rescans = 4*p.rescans > len(p.leafSums), 0
-		if theta > 0 && p.noisy(tp.frameSum[t]/float64(nn), theta) {
-			tp.quiet[t] = 2
-		}
+		p.track, p.rescans = 4*p.rescans > nl, 0
 	}
 }
 
-// noisy reports whether s_t ≥ θ is certain from the leaf sums alone. The std between the
-// leaves, sqrt(Σ n_g (m_g − m)² / n) with m_g the leaf means, is at most the total std (law
-// of total variance). Each computed m_g − m is within 1e-12·(m_g + m) of the exact value
-// (sums of ≤ 128 non-negative values, m from numpy's pairwise sum), which moves the between
-// std by at most that much; numpy's s_t is within 1e-12 relative of the exact std. So when
-// the computed between std beats θ by more than these errors, s_t < θ is impossible.
-func (p *diffPass) noisy(mean, theta float64) bool {
+// leafLayout appends the lengths of the leaves of numpy's pairwise tree of a frame of nn
+// values (chunks of 8192, halved at multiples of 8 down to at most 128 values) to lens.
+func leafLayout(nn int, lens []int32) []int32 {
+	for lo := 0; lo < nn; lo += chunk {
+		lens = appendLeaves(lens, min(chunk, nn-lo))
+	}
+	return lens
+}
+
+func appendLeaves(lens []int32, n int) []int32 {
+	if n > 128 {
+		m := n / 2
+		m -= m % 8
+		return appendLeaves(appendLeaves(lens, m), n-m)
+	}
+	return append(lens, int32(n))
+}
+
+// noisy reports whether s_t ≥ θ is certain from the leaf sums of difference frame t alone.
+// The std between the leaves, sqrt(Σ n_g (m_g − m)² / n) with m_g the leaf means, is at most
+// the total std (law of total variance). Each computed m_g − m is within 1e-12·(m_g + m) of
+// the exact value (sums of ≤ 128 non-negative values, m from numpy's pairwise sum), which
+// moves the between std by at most that much; numpy's s_t is within 1e-12 relative of the
+// exact std. So when the computed between std beats θ by more than these errors, s_t < θ is
+// impossible.
+func (tp *temporal) noisy(t int, theta float64) bool {
+	nl := len(tp.leafLens)
+	mean := tp.frameSum[t] / float64(tp.nn)
 	v, top := 0.0, mean
-	for g, s := range p.leafSums {
-		n := float64(p.leafLens[g])
+	for g, s := range tp.leafSums[t*nl : (t+1)*nl] {
+		n := float64(tp.leafLens[g])
 		m := s / n
 		top = max(top, m)
 		c := m - mean
 		v += float64(n * float64(c*c))
 	}
-	between := math.Sqrt(v / float64(len(p.h1)))
+	between := math.Sqrt(v / float64(tp.nn))
 	return between*(1-1e-12)-4e-12*(top+mean) > theta*(1+1e-9)
 }
 
@@ -578,7 +643,7 @@ func (tp *temporal) decide(h [][]float64, t int, theta float64) bool {
 	if tp.quiet[t] == 0 {
 		mean := tp.frameSum[t] / float64(tp.nn)
 		tp.quiet[t] = 2
-		if math.Sqrt(sumSqDevDiff(h[t], h[t+1], mean)/float64(tp.nn)) < theta {
+		if !tp.noisy(t, theta) && math.Sqrt(sumSqDevDiff(h[t], h[t+1], mean)/float64(tp.nn)) < theta {
 			tp.quiet[t] = 1
 		}
 	}
@@ -750,9 +815,9 @@ type diffPass struct {
 	// leaves where they do, in either mode.
 	track   bool
 	rescans int
-	// leafSums and leafLens are the sum and length of every leaf of the frame.
+	// leafSums receives the sum of every leaf of the frame, in order.
 	leafSums []float64
-	leafLens []int32
+	buf      leafBuf // for kernel
 }
 
 func (p *diffPass) sums() (ds, es float64) {
@@ -775,7 +840,7 @@ func (p *diffPass) tree(lo, hi int) (ds, es float64) {
 	}
 	v0, v1 := p.prev[lo:hi], p.cur[lo:hi]
 	ds, es, lane, m := leaf(p.h1[lo:hi], v0, v1, p.track, p.mx)
-	p.leafSums, p.leafLens = append(p.leafSums, ds), append(p.leafLens, int32(hi-lo))
+	p.leafSums = append(p.leafSums, ds)
 	// Differences are ≥ 0, so no element of the leaf exceeds a partial sum that contains it:
 	// without track, the leaf is searched for a new maximum only when that bound beats the
 	// current one.
