@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func TestLoadtestAgainstAServer(t *testing.T) {
+	var hits, withKey atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.Header.Get("X-API-Key") == "secret" {
+			withKey.Add(1)
+		}
+		b, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/nernst" && (r.Method != "POST" || !strings.Contains(string(b), "concentration_out_molar")) {
+			w.WriteHeader(422)
+			return
+		}
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+
+	code, out, errb := runWithEnv(context.Background(), map[string]string{"MFN_LOADTEST_API_KEY": "secret"},
+		"loadtest", "--url", srv.URL, "--endpoint", "/nernst", "--concurrency", "3", "--duration", "200ms")
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	for _, s := range []string{"POST " + srv.URL + "/nernst", "concurrency 3", "errors 0", "requests/s", "p99", "200×"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("output lacks %q:\n%s", s, out.String())
+		}
+	}
+	if hits.Load() == 0 || withKey.Load() != hits.Load() {
+		t.Errorf("%d requests, %d with the key", hits.Load(), withKey.Load())
+	}
+
+	code, out, _ = runWithEnv(context.Background(), nil, "loadtest", "--url", srv.URL, "--endpoint", "/health",
+		"--requests", "25", "--duration", "10s", "--format", "json")
+	var res loadtestResult
+	if code != 0 || json.Unmarshal([]byte(out.String()), &res) != nil || res.Requests != 25 || res.Method != "GET" ||
+		res.LatencyMS["p50"] <= 0 || res.Statuses["200"] != 25 {
+		t.Errorf("json run: %d %s", code, out.String())
+	}
+}
+
+// The raw client handles chunked bodies and servers that close connections; https goes
+// through net/http.
+func TestLoadtestResponseFraming(t *testing.T) {
+	var n atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) % 3 {
+		case 0:
+			w.Write([]byte("part one "))
+			w.(http.Flusher).Flush() // chunked
+			w.Write([]byte("part two"))
+		case 1:
+			w.Header().Set("Connection", "close")
+			w.Write([]byte("bye"))
+		default:
+			w.WriteHeader(http.StatusTeapot)
+		}
+	})
+	for _, srv := range []*httptest.Server{httptest.NewServer(h), httptest.NewTLSServer(h)} {
+		code, out, _ := runWithEnv(context.Background(), nil, "loadtest", "--url", srv.URL, "--endpoint", "/x",
+			"--requests", "60", "--concurrency", "2", "--format", "json", "--insecure")
+		srv.Close()
+		var res loadtestResult
+		if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
+			t.Fatalf("%s: %v %s", srv.URL, err, out.String())
+		}
+		if code != 1 || res.Requests != 60 || res.Failed != 0 || res.Statuses["200"] != 40 || res.Statuses["418"] != 20 {
+			t.Errorf("%s: exit %d, %+v", srv.URL, code, res)
+		}
+	}
+}
+
+func TestLoadtestFlagErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"loadtest", "--concurrency", "0"},
+		{"loadtest", "--url", "ftp://x"},
+		{"loadtest", "--endpoint", "health"},
+		{"loadtest", "--format", "xml"},
+		{"loadtest", "--duration", "-1s"},
+	} {
+		if code, _, errb := runWithEnv(context.Background(), nil, args...); code != 2 || errb.String() == "" {
+			t.Errorf("%v: exit %d %q", args, code, errb.String())
+		}
+	}
+	// Nothing listening: the run ends with errors, exit 1.
+	code, out, _ := runWithEnv(context.Background(), nil, "loadtest", "--url", "http://127.0.0.1:1", "--duration", "100ms", "--concurrency", "1")
+	if code != 1 || !strings.Contains(out.String(), "first error") {
+		t.Errorf("unreachable server: exit %d %s", code, out.String())
+	}
+}

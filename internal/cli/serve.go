@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"mfn/server"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "run the HTTP service: the reference's REST API, probes and metrics",
+		run:     runServe,
+	})
+}
+
+const serveSynopsis = `serve [--addr :8000] [--check-config] [--init-key-file PATH]
+
+Everything else comes from the environment: MFN_ENV (dev, staging, prod), MFN_API_KEY_REQUIRED,
+MFN_API_KEY, MFN_API_KEYS, MFN_API_KEYS_FILE, MFN_RATE_LIMIT_ENABLED, MFN_RATE_LIMIT_REQUESTS,
+MFN_RATE_LIMIT_WINDOW, MFN_RATE_LIMIT_ROUTES, MFN_TRUSTED_PROXIES, MFN_LOG_LEVEL, MFN_LOG_FORMAT,
+MFN_METRICS_ENABLED, MFN_CORS_ORIGINS, MFN_CRYPTO_* (MFN_CRYPTO_KEY_FILE), MFN_MAX_BODY_BYTES,
+MFN_HANDLER_TIMEOUT, MFN_WORKERS, MFN_QUEUE_SIZE, MFN_SHUTDOWN_TIMEOUT, MFN_SHUTDOWN_DELAY,
+MFN_RELOAD_INTERVAL, MFN_TLS_CERT_FILE, MFN_TLS_KEY_FILE and the standard OTEL_* variables.
+SIGTERM or SIGINT shuts down gracefully; SIGHUP reloads API keys, crypto keys and the certificate.`
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "serve", serveSynopsis)
+	addr := fs.String("addr", ":8000", "address to listen on")
+	check := fs.Bool("check-config", false, "validate the configuration (and the files it names), print a summary, and exit")
+	initKeys := fs.String("init-key-file", "", "write a new crypto key file (fresh AES-256 and Ed25519 keys) at `PATH` and exit")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	if *initKeys != "" {
+		if err := server.InitKeyFile(*initKeys); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "wrote a new key file to %s (mode 0600)\n", *initKeys)
+		return nil
+	}
+	cfg, err := server.LoadConfig(env.Getenv)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	if *check {
+		if err := server.CheckConfig(cfg); err != nil {
+			return &ExitError{Code: 2, Err: err}
+		}
+		fmt.Fprintln(env.Stdout, server.Summary(cfg))
+		fmt.Fprintln(env.Stdout, "configuration OK")
+		return nil
+	}
+	app, err := server.Open(ctx, cfg, env.Stdout, Version)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		app.Close()
+		return err
+	}
+	reload := make(chan struct{}, 1)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	forwardDone := make(chan struct{})
+	stop := make(chan struct{})
+	go func() {
+		defer close(forwardDone)
+		for {
+			select {
+			case <-hup:
+				select {
+				case reload <- struct{}{}:
+				default: // a reload is already pending
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
+	defer func() {
+		signal.Stop(hup)
+		close(stop)
+		<-forwardDone
+	}()
+	return app.Serve(ctx, ln, reload)
+}

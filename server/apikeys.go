@@ -1,0 +1,144 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+)
+
+// APIKeys is the set of valid API keys: those from MFN_API_KEY / MFN_API_KEYS plus those of
+// MFN_API_KEYS_FILE, which Reload re-reads (on SIGHUP and when the file changes), so that a
+// key can be rotated without a restart: add the new key, move the clients, remove the old one.
+// Only SHA-256 digests of the keys are kept; keys are never logged.
+type APIKeys struct {
+	required bool
+	static   []string
+	file     string
+	set      atomic.Pointer[keySet]
+}
+
+type keySet struct {
+	digests [][sha256.Size]byte
+	ids     []string // short fingerprints, safe to log and to key rate-limit buckets
+}
+
+// NewAPIKeys builds the key set. With a key file, the file must be readable; when keys are
+// required, at least one key must be configured.
+func NewAPIKeys(required bool, static []string, file string) (*APIKeys, error) {
+	k := &APIKeys{required: required, static: static, file: file}
+	if _, err := k.Reload(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// Required reports whether requests to protected routes need a key.
+func (k *APIKeys) Required() bool { return k.required }
+
+// Count is the number of distinct valid keys.
+func (k *APIKeys) Count() int { return len(k.set.Load().ids) }
+
+// Reload re-reads the key file. On any error the previous keys stay in force.
+func (k *APIKeys) Reload() (int, error) {
+	keys := append([]string(nil), k.static...)
+	if k.file != "" {
+		fromFile, err := readKeyFile(k.file)
+		if err != nil {
+			return 0, err
+		}
+		keys = append(keys, fromFile...)
+	}
+	if k.required && len(keys) == 0 {
+		return 0, errors.New("no API key configured: MFN_API_KEY_REQUIRED=true needs MFN_API_KEY, MFN_API_KEYS or a non-empty MFN_API_KEYS_FILE")
+	}
+	s := &keySet{}
+	seen := map[[sha256.Size]byte]bool{}
+	for _, key := range keys {
+		d := sha256.Sum256([]byte(key))
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		s.digests = append(s.digests, d)
+		s.ids = append(s.ids, hex.EncodeToString(d[:6]))
+	}
+	k.set.Store(s)
+	return len(s.ids), nil
+}
+
+// readKeyFile reads one key per line; blank lines and lines starting with # are skipped.
+func readKeyFile(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("MFN_API_KEYS_FILE: %w", err)
+	}
+	var keys []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		if strings.ContainsAny(s, " \t") {
+			return nil, fmt.Errorf("MFN_API_KEYS_FILE %s line %d: a key must not contain blanks", path, line)
+		}
+		keys = append(keys, s)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("MFN_API_KEYS_FILE %s: %w", path, err)
+	}
+	return keys, nil
+}
+
+// Check compares the presented key with every valid key in constant time (per key, and
+// without stopping at a match) and returns the matching key's fingerprint.
+func (k *APIKeys) Check(presented string) (id string, ok bool) {
+	if presented == "" {
+		return "", false
+	}
+	d := sha256.Sum256([]byte(presented))
+	s := k.set.Load()
+	match := -1
+	for i := range s.digests {
+		if subtle.ConstantTimeCompare(d[:], s.digests[i][:]) == 1 {
+			match = i
+		}
+	}
+	if match < 0 {
+		return "", false
+	}
+	return s.ids[match], true
+}
+
+// authBody is the reference's 401 body, byte for byte.
+const authDetail = "Invalid or missing API key"
+
+// withAuth rejects requests to protected routes (every path that is not a public route,
+// unknown paths included) without a valid X-API-Key.
+func withAuth(keys *APIKeys) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := recordOf(r.Context())
+			id, ok := keys.Check(r.Header.Get("X-API-Key"))
+			if ok {
+				rec.keyID = id
+			}
+			if !ok && keys.required {
+				if rt := lookupRoute(r.URL.Path); rt == nil || !rt.public {
+					writeError(w, r, &Error{Kind: KindUnauthorized, Detail: authDetail, ErrorCode: "authentication_required",
+						Header: http.Header{"Www-Authenticate": {`API-Key header="X-API-Key"`}}})
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

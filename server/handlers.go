@@ -1,0 +1,130 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+
+	"mfn/nernst"
+)
+
+// ReferenceVersion is the version /health reports: the reference's, for wire compatibility.
+const ReferenceVersion = "4.1.0"
+
+var healthBody = []byte(`{"status":"healthy","version":"` + ReferenceVersion + `"}`)
+
+// handleHealth is the liveness probe: always 200 with the reference's body.
+func handleHealth() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(len(healthBody)))
+		_, _ = w.Write(healthBody)
+	})
+}
+
+// Readiness gathers what /ready reports: configuration loaded (the server exists), API keys
+// loaded, crypto keys loaded (unless crypto is off), the worker pool accepting work, and not
+// draining for shutdown.
+type Readiness struct {
+	keys     *APIKeys
+	ring     *Keyring // nil when crypto is disabled
+	pool     *Pool
+	draining atomic.Bool
+}
+
+// Drain makes /ready answer 503 from now on (shutdown has begun).
+func (rd *Readiness) Drain() { rd.draining.Store(true) }
+
+func (rd *Readiness) check() (bool, *object) {
+	ok := true
+	checks := newObject()
+	checks.str("config", "ok")
+	if n := rd.keys.Count(); n == 0 && rd.keys.Required() {
+		ok = false
+		checks.str("api_keys", "no keys loaded")
+	} else {
+		checks.str("api_keys", fmt.Sprintf("ok (%d %s)", n, plural(n, "key")))
+	}
+	switch {
+	case rd.ring == nil:
+		checks.str("crypto_keys", "disabled")
+	case rd.ring.Loaded():
+		checks.str("crypto_keys", "ok")
+	default:
+		ok = false
+		checks.str("crypto_keys", "not loaded")
+	}
+	if rd.pool.Accepting() {
+		checks.str("worker_pool", fmt.Sprintf("ok (%d workers, %d/%d queued)", rd.pool.Workers(), rd.pool.Queued(), rd.pool.Capacity()))
+	} else {
+		ok = false
+		checks.str("worker_pool", "closed")
+	}
+	if rd.draining.Load() {
+		ok = false
+		checks.str("shutdown", "draining")
+	}
+	return ok, checks
+}
+
+// handleReady is the readiness probe: 200 when every check passes, else 503, both with the checks.
+func handleReady(rd *Readiness) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok, checks := rd.check()
+		if ok {
+			newObject().str("status", "ready").object("checks", checks).write(w, r)
+			return
+		}
+		w.Header().Set("Retry-After", "5")
+		newObject().str("status", "not_ready").object("checks", checks).writeStatus(w, r, http.StatusServiceUnavailable)
+	})
+}
+
+// valueIssue is the 422 item of a value the core's validation refuses: pydantic's value_error
+// shape with the core's message, which names the parameter, the value and the allowed range.
+func valueIssue(param string, input any, err error) Issue {
+	raw, _ := json.Marshal(input)
+	return Issue{Type: "value_error", Loc: []any{"body", param}, Msg: "Value error, " + err.Error(),
+		Input: raw, Ctx: map[string]any{"error": err.Error()}}
+}
+
+// handleNernst is POST /nernst: the Nernst potential in mV. The inputs' ranges are the core's
+// (nernst.ValidateInputs).
+func handleNernst() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := readForm(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		z, cOut, cIn, tempK := 1, 0.0, 0.0, 310.0
+		f.intField("z_valence", &z, false, math.MinInt32, math.MaxInt32)
+		f.floatField("concentration_out_molar", &cOut, true, floatBounds{})
+		f.floatField("concentration_in_molar", &cIn, true, floatBounds{})
+		f.floatField("temperature_k", &tempK, false, floatBounds{})
+		if err := f.finish(); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := nernst.ValidateInputs(z, cOut, cIn, tempK); err != nil {
+			var re *nernst.RangeError
+			if errors.As(err, &re) {
+				writeError(w, r, invalid(valueIssue(re.Parameter, re.Value, err)))
+				return
+			}
+			writeError(w, r, errorf(KindBadRequest, "%v", err))
+			return
+		}
+		v, err := nernst.Potential(z, cOut, cIn, tempK)
+		if err != nil {
+			writeError(w, r, errorf(KindBadRequest, "%v", err))
+			return
+		}
+		newObject().float("potential_mV", v*1000).write(w, r)
+	})
+}

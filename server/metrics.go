@@ -1,0 +1,149 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the service's Prometheus registry: the reference's HTTP metrics, the
+// simulation metrics, the worker pool's, and the Go runtime and process collectors.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	inProgress *prometheus.GaugeVec
+
+	fractalDimension prometheus.Histogram
+	growthEvents     prometheus.Counter
+	lyapunov         prometheus.Gauge
+	simDuration      *prometheus.HistogramVec
+
+	poolRejected prometheus.Counter
+	rateLimited  *prometheus.CounterVec
+	keyReloads   *prometheus.CounterVec
+}
+
+// NewMetrics returns a registry with every metric of the service registered.
+func NewMetrics() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "mfn_http_requests_total", Help: "Total number of HTTP requests",
+	}, []string{"endpoint", "method", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "mfn_http_request_duration_seconds", Help: "HTTP request latency in seconds", Buckets: prometheus.DefBuckets,
+	}, []string{"endpoint", "method"})
+	m.inProgress = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "mfn_http_requests_in_progress", Help: "Number of HTTP requests currently being processed",
+	}, []string{"endpoint", "method"})
+	m.fractalDimension = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "mfn_fractal_dimension", Help: "Box-counting fractal dimension of simulated fields",
+		Buckets: prometheus.LinearBuckets(0, 0.1, 21),
+	})
+	m.growthEvents = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "mfn_growth_events_total", Help: "Growth events (spikes) of all simulations",
+	})
+	m.lyapunov = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "mfn_lyapunov_exponent", Help: "Lyapunov exponent of the most recent validation run",
+	})
+	m.simDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "mfn_simulation_duration_seconds", Help: "Duration of simulation work (queue wait excluded)",
+		Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+	}, []string{"endpoint"})
+	m.poolRejected = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "mfn_worker_pool_rejected_total", Help: "Requests answered 503 because the work queue was full",
+	})
+	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "mfn_rate_limited_total", Help: "Requests answered 429 by the rate limiter",
+	}, []string{"endpoint"})
+	m.keyReloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "mfn_reloads_total", Help: "Reloads of API keys, crypto keys and TLS certificates, by outcome",
+	}, []string{"what", "outcome"})
+	m.reg.MustRegister(m.requests, m.duration, m.inProgress, m.fractalDimension, m.growthEvents, m.lyapunov,
+		m.simDuration, m.poolRejected, m.rateLimited, m.keyReloads,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry exposes the registry, for tests and for extra collectors.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+func (m *Metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// observePool registers a gauge of the work queue's length and the pool's size.
+func (m *Metrics) observePool(p *Pool) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "mfn_worker_queue_length", Help: "Jobs waiting for a worker",
+	}, func() float64 { return float64(p.Queued()) }))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "mfn_worker_pool_size", Help: "Workers of the CPU-bound work pool",
+	}, func() float64 { return float64(p.Workers()) }))
+}
+
+// reload counts one reload attempt.
+func (m *Metrics) reload(what string, err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	m.keyReloads.WithLabelValues(what, outcome).Inc()
+}
+
+// methodLabel bounds the method label to the standard methods: a client choosing arbitrary
+// method names must not create arbitrarily many series.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
+}
+
+// statusLabels holds the status codes as label values, so that counting needs no formatting.
+var statusLabels = func() (s [600]string) {
+	for i := range s {
+		s[i] = strconv.Itoa(i)
+	}
+	return s
+}()
+
+func statusLabel(code int) string {
+	if code >= 0 && code < len(statusLabels) {
+		return statusLabels[code]
+	}
+	return strconv.Itoa(code)
+}
+
+// withMetrics counts every exchange, whatever produced its response (401 and 429 included).
+func withMetrics(m *Metrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := recordOf(r.Context())
+			method := methodLabel(r.Method)
+			g := m.inProgress.WithLabelValues(rec.route, method)
+			g.Inc()
+			defer func() {
+				g.Dec()
+				status := rec.statusOrClosed(r.Context())
+				p := recover()
+				if p != nil {
+					status = http.StatusInternalServerError // the recovery middleware answers it
+				}
+				m.requests.WithLabelValues(rec.route, method, statusLabel(status)).Inc()
+				m.duration.WithLabelValues(rec.route, method).Observe(time.Since(rec.start).Seconds())
+				if p != nil {
+					panic(p)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}

@@ -1,0 +1,172 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// withRequestID is the outermost middleware: it creates the exchange's record, takes a sane
+// incoming X-Request-ID or generates a UUIDv4, and sets it on every response.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if !saneRequestID(id) {
+			id = newUUID()
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		rec := &record{id: id, start: time.Now(), route: routeLabel(r.URL.Path), method: r.Method, w: sw}
+		sw.Header()["X-Request-Id"] = []string{id} // the canonical form of X-Request-ID
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey{}, rec)))
+	})
+}
+
+// saneRequestID accepts 1–128 characters from a conservative set, so that a client's ID can
+// be logged and echoed without escaping.
+func saneRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '+' || c == '=' || c == '@'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// newUUID returns a random (version 4) UUID in its canonical text form.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+// withRecovery turns a panic in any inner layer into a logged 500 with a JSON body, so that a
+// bug in one handler never takes the process down.
+func withRecovery(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				p := recover()
+				if p == nil {
+					return
+				}
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(r.Context(), "panic in handler", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if rec := recordOf(r.Context()); rec == nil || rec.w.status == 0 {
+					writeError(w, r, &Error{Kind: KindInternal, Err: fmt.Errorf("panic: %v", p)})
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// withAccessLog writes one line per exchange: ERROR for 5xx, INFO otherwise (as the
+// reference). Headers are never logged, so API keys cannot leak into logs.
+func withAccessLog(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := recordOf(r.Context())
+			defer func() {
+				status := rec.statusOrClosed(r.Context())
+				p := recover()
+				if p != nil {
+					status = http.StatusInternalServerError
+				}
+				level := slog.LevelInfo
+				if status >= 500 {
+					level = slog.LevelError
+				}
+				if log.Enabled(r.Context(), level) {
+					attrs := []slog.Attr{
+						slog.String("method", r.Method), slog.String("route", rec.route), slog.String("path", r.URL.Path),
+						slog.Int("status", status), slog.Float64("duration_ms", float64(time.Since(rec.start).Microseconds())/1000),
+						slog.Int64("bytes", rec.w.bytes), slog.String("client_ip", peerIP(r)),
+					}
+					if rec.err != nil && status >= 500 {
+						attrs = append(attrs, slog.String("error", rec.err.Error()))
+					}
+					log.LogAttrs(r.Context(), level, "request completed", attrs...)
+				}
+				if p != nil {
+					panic(p)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// peerIP is the TCP peer's address without the port.
+func peerIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// withBodyLimit caps the bytes a handler can read from the body; reading past it fails with
+// *http.MaxBytesError, which readForm answers with 413.
+func withBodyLimit(limit int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > limit {
+				writeError(w, r, errorf(KindTooLarge, "Request body exceeds the limit of %d bytes (MFN_MAX_BODY_BYTES)", limit))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// withTimeout gives each request to a heavy route a deadline: its handler answers 503 when the
+// work is not done by then (poolError), and the work itself stops. The other handlers do no
+// waiting of their own; the http.Server's read and write timeouts bound them.
+func withTimeout(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if rt := lookupRoute(r.URL.Path); rt == nil || !rt.heavy {
+				next.ServeHTTP(w, r)
+				return
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+// chain applies middleware so that the first one listed is the outermost.
+func chain(h http.Handler, mw ...func(http.Handler) http.Handler) http.Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}

@@ -1,0 +1,75 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// record is what the middleware learns about one exchange. The outermost middleware creates
+// it; the inner ones fill it in; the access log and the metrics read it when the exchange ends.
+type record struct {
+	id      string
+	start   time.Time
+	route   string // routeLabel of the path
+	method  string
+	traceID string
+	// identity is the rate-limit identity: "key:<fingerprint>" or "ip:<address>".
+	identity string
+	// keyID is the fingerprint of the API key that authenticated the request, if any.
+	keyID string
+	// err is the error the response carried, if writeError produced it.
+	err *Error
+	w   *statusWriter
+}
+
+type recordKey struct{}
+
+// recordOf returns the exchange's record, or nil outside the middleware chain.
+func recordOf(ctx context.Context) *record {
+	rec, _ := ctx.Value(recordKey{}).(*record)
+	return rec
+}
+
+// statusWriter remembers the status code and the number of body bytes written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Flush lets streaming handlers flush through the wrapper.
+func (w *statusWriter) Flush() {
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap exposes the underlying writer to http.ResponseController.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// statusOrClosed is the status for logs and metrics: 499 when the handler wrote nothing
+// because the client went away, as nginx reports it.
+func (rec *record) statusOrClosed(ctx context.Context) int {
+	if rec.w.status != 0 {
+		return rec.w.status
+	}
+	if ctx.Err() != nil {
+		return 499
+	}
+	return http.StatusOK
+}
