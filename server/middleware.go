@@ -140,7 +140,9 @@ func withBodyLimit(limit int64) func(http.Handler) http.Handler {
 				writeError(w, r, errorf(KindTooLarge, "Request body exceeds the limit of %d bytes (MFN_MAX_BODY_BYTES)", limit))
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if r.Body != nil && r.Body != http.NoBody {
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
+			}
 			next.ServeHTTP(w, r)
 		})
 	}
