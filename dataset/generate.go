@@ -94,8 +94,11 @@ func Generate(ctx context.Context, p *Plan, o Options) (*Result, error) {
 	var wg sync.WaitGroup
 	for range min(workers, max(len(todo), 1)) {
 		wg.Go(func() {
+			var buf []float64 // this worker's history buffer, reused from job to job
 			for i := range feed {
-				results <- result{i, runJob(p.Jobs[i], cfg)}
+				var oc *Outcome
+				oc, buf = runJob(p.Jobs[i], cfg, buf)
+				results <- result{i, oc}
 			}
 		})
 	}
@@ -146,17 +149,18 @@ func Generate(ctx context.Context, p *Plan, o Options) (*Result, error) {
 	return res, nil
 }
 
-// runJob simulates one job with history and extracts its features.
-func runJob(j Job, cfg features.Config) *Outcome {
+// runJob simulates one job with history and extracts its features. buf is the worker's
+// history buffer; the one to reuse next is returned (the features are computed by then).
+func runJob(j Job, cfg features.Config, buf []float64) (*Outcome, []float64) {
 	// Dataset rows carry no activator/inhibitor means: let the engine skip that work.
-	sim, err := field.RunWith(j.config(), field.RunOptions{History: true, SkipReactionMeans: true})
+	sim, err := field.RunWith(j.config(), field.RunOptions{History: true, SkipReactionMeans: true, HistoryBuffer: buf})
 	if err != nil {
-		return &Outcome{Err: err.Error()}
+		return &Outcome{Err: err.Error()}, buf
 	}
 	v, err := features.FromResult(sim, cfg)
 	if err != nil {
-		return &Outcome{Err: err.Error()}
+		return &Outcome{Err: err.Error()}, sim.History
 	}
 	return &Outcome{Row: &Row{Job: j, Features: v, GrowthEvents: sim.GrowthEvents,
-		TuringActivations: sim.TuringActivations, ClampingEvents: sim.ClampingEvents}}
+		TuringActivations: sim.TuringActivations, ClampingEvents: sim.ClampingEvents}}, sim.History
 }

@@ -165,7 +165,11 @@ func (e *Engine) simulate(steps int, turingEnabled bool, o RunOptions) (*EngineR
 	run := &EngineRun{N: n}
 	record := frame
 	if withHistory {
-		run.History = make([]float64, 0, steps*n*n)
+		if cap(o.HistoryBuffer) >= steps*n*n {
+			run.History = o.HistoryBuffer[:0]
+		} else {
+			run.History = make([]float64, 0, steps*n*n)
+		}
 		record = func(s int, f []float64) error {
 			run.History = append(run.History, f...)
 			if frame != nil {

@@ -102,6 +102,9 @@ type RunOptions struct {
 	// (Metrics.ActivatorMean, InhibitorMean, then NaN); their work is skipped when it
 	// provably cannot affect the field. Every other output is unchanged.
 	SkipReactionMeans bool
+	// HistoryBuffer, when its capacity suffices, holds the history instead of a new
+	// allocation (a worker running many simulations reuses one buffer).
+	HistoryBuffer []float64
 }
 
 // Run is run_mycelium_simulation(config).
