@@ -10,11 +10,10 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"unsafe"
 
+	"mfn/internal/pyfmt"
 	"mfn/rng"
 )
 
@@ -50,10 +49,10 @@ func (a Aggregator) Validate() error {
 		return fmt.Errorf("num_clusters=%d must be >= 1", a.NumClusters)
 	}
 	if !(a.ByzantineFraction >= 0 && a.ByzantineFraction < 0.5) {
-		return fmt.Errorf("byzantine_fraction=%s must be in [0, 0.5)", pyRepr(a.ByzantineFraction))
+		return fmt.Errorf("byzantine_fraction=%s must be in [0, 0.5)", pyfmt.Float(a.ByzantineFraction))
 	}
 	if !(a.SampleFraction > 0 && a.SampleFraction <= 1) {
-		return fmt.Errorf("sample_fraction=%s must be in (0, 1]", pyRepr(a.SampleFraction))
+		return fmt.Errorf("sample_fraction=%s must be in (0, 1]", pyfmt.Float(a.SampleFraction))
 	}
 	return nil
 }
@@ -109,7 +108,7 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 		if k == 0 {
 			// The reference would fail inside torch on an empty list; say why instead.
 			return nil, nil, fmt.Errorf("sample_fraction=%s keeps int(%d·%s) = 0 of %d clients: nothing to aggregate",
-				pyRepr(a.SampleFraction), len(grads), pyRepr(a.SampleFraction), len(grads))
+				pyfmt.Float(a.SampleFraction), len(grads), pyfmt.Float(a.SampleFraction), len(grads))
 		}
 		idx, err := g.ChoiceNoReplace(len(grads), k)
 		if err != nil {
@@ -832,27 +831,4 @@ func insertionSort(x []int32) {
 
 func median3(a, b, c int32) int32 {
 	return max(min(a, b), min(max(a, b), c))
-}
-
-// pyRepr formats a float like Python's str(): shortest round-trip digits, fixed notation for
-// decimal exponents in [-4, 16) (with ".0" on integral values), else "1e-07" style.
-func pyRepr(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "nan"
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(v, 'e', -1, 64)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	f := strconv.FormatFloat(v, 'f', -1, 64)
-	if !strings.Contains(f, ".") {
-		f += ".0"
-	}
-	return f
 }

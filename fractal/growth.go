@@ -2,12 +2,12 @@ package fractal
 
 import (
 	"crypto/rand"
-	"fmt"
 	"math"
 	"math/big"
 	"strconv"
 	"strings"
 
+	"mfn/internal/pyfmt"
 	"mfn/rng"
 )
 
@@ -71,34 +71,6 @@ func (e *NumericalInstabilityError) Error() string {
 	return e.Message + " [" + strings.Join(items, ", ") + "]"
 }
 
-// pyFloat formats v like Python's str(float): shortest round-trip digits, ".0" on integral
-// values, exponent form below 1e-4 and from 1e16 on.
-func pyFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "nan"
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
-	}
-	s := strconv.FormatFloat(v, 'e', -1, 64) // d.ddde±XX
-	mant, expStr, _ := strings.Cut(s, "e")
-	exp, _ := strconv.Atoi(expStr)
-	if exp < -4 || exp >= 16 {
-		sign := "+"
-		if exp < 0 {
-			sign, exp = "-", -exp
-		}
-		return fmt.Sprintf("%se%s%02d", mant, sign, exp)
-	}
-	f := strconv.FormatFloat(v, 'f', -1, 64)
-	if !strings.ContainsRune(f, '.') {
-		f += ".0"
-	}
-	return f
-}
-
 // FractalConfig is the reference's FractalConfig (core/fractal_growth_engine.py, spec §9.5).
 type FractalConfig struct {
 	NumPoints        int
@@ -124,7 +96,7 @@ func DefaultFractalConfig() FractalConfig {
 
 // Validate applies the reference's checks in its order, with its messages.
 func (c FractalConfig) Validate() error {
-	fl := func(v int) string { return pyFloat(float64(v)) }
+	fl := func(v int) string { return pyfmt.Float(float64(v)) }
 	switch {
 	case !(1000 <= c.NumPoints && c.NumPoints <= 100000):
 		return &RangeError{"num_points must be in [1000, 100000] for meaningful fractal structure",
@@ -133,18 +105,18 @@ func (c FractalConfig) Validate() error {
 		return &RangeError{"num_transforms must be in [2, 8] for interesting patterns",
 			"num_transforms", fl(c.NumTransforms), "2.0", "8.0"}
 	case c.ScaleMin <= 0:
-		return &RangeError{"Minimum scale must be positive (> 0)", "scale_min", pyFloat(c.ScaleMin), "0.0", ""}
+		return &RangeError{"Minimum scale must be positive (> 0)", "scale_min", pyfmt.Float(c.ScaleMin), "0.0", ""}
 	case c.ScaleMax >= 1:
 		return &StabilityError{Message: "Maximum scale must be < 1 for contractive IFS. scale_max=" +
-			pyFloat(c.ScaleMax) + " would cause divergence."}
+			pyfmt.Float(c.ScaleMax) + " would cause divergence."}
 	case c.ScaleMin > c.ScaleMax:
 		return &RangeError{Message: "scale_min must be <= scale_max", Parameter: "scale_min"}
 	case c.TranslationRange < 0:
 		return &RangeError{"translation_range must be non-negative", "translation_range",
-			pyFloat(c.TranslationRange), "0.0", ""}
+			pyfmt.Float(c.TranslationRange), "0.0", ""}
 	case c.TranslationRange > 2.0:
 		return &RangeError{"translation_range must be <= 2.0", "translation_range",
-			pyFloat(c.TranslationRange), "", "2.0"}
+			pyfmt.Float(c.TranslationRange), "", "2.0"}
 	case c.MinBoxSize < 1:
 		return &RangeError{"min_box_size must be >= 1", "min_box_size", fl(c.MinBoxSize), "1.0", ""}
 	case !(3 <= c.NumScales && c.NumScales <= 10):
@@ -272,7 +244,7 @@ func (e *GrowthEngine) GenerateIFS(numPoints, numTransforms int) ([][2]float64, 
 		return pts, lyap, &StabilityError{
 			Message: "IFS points unbounded (max distance = " + pyFixed2(maxAbs) +
 				"). This indicates non-contractive dynamics.",
-			Value: pyFloat(maxAbs),
+			Value: pyfmt.Float(maxAbs),
 		}
 	}
 	return pts, lyap, nil
@@ -300,7 +272,7 @@ func pyFixed2(v float64) string {
 		return "nan"
 	}
 	if math.IsInf(v, 0) {
-		return pyFloat(v)
+		return pyfmt.Float(v)
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }

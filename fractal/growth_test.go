@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+
+	"mfn/internal/pyfmt"
 )
 
 func TestFractalConfigValidation(t *testing.T) {
@@ -59,12 +61,12 @@ func TestPyFloat(t *testing.T) {
 		500: "500.0", 0.1: "0.1", 1e-5: "1e-05", 1e-4: "0.0001", 1e16: "1e+16", 2.5e17: "2.5e+17",
 		123456789012345.6: "123456789012345.6", math.Inf(-1): "-inf", -0.5: "-0.5",
 	} {
-		if got := pyFloat(v); got != want {
-			t.Errorf("pyFloat(%v) = %q, want %q", v, got, want)
+		if got := pyfmt.Float(v); got != want {
+			t.Errorf("pyfmt.Float(%v) = %q, want %q", v, got, want)
 		}
 	}
-	if pyFloat(math.Copysign(0, -1)) != "-0.0" || pyFloat(math.NaN()) != "nan" {
-		t.Error("pyFloat(-0, NaN)")
+	if pyfmt.Float(math.Copysign(0, -1)) != "-0.0" || pyfmt.Float(math.NaN()) != "nan" {
+		t.Error("pyfmt.Float(-0, NaN)")
 	}
 }
 

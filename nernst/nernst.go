@@ -9,6 +9,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"mfn/internal/pyfmt"
 )
 
 // Physical constants of the reference (spec §2).
@@ -130,35 +132,11 @@ func IonSymbols() []string {
 	return out
 }
 
-// pyRepr formats a float the way Python's str()/repr() does: shortest round-trip digits,
-// fixed notation for decimal exponents in [-4, 16) with a ".0" on integral values, otherwise
-// scientific with a two-digit exponent ("1e-07"); "nan", "inf", "-inf" for the specials.
-func pyRepr(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "nan"
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(v, 'e', -1, 64)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	f := strconv.FormatFloat(v, 'f', -1, 64)
-	if !strings.ContainsAny(f, ".") {
-		f += ".0"
-	}
-	return f
-}
-
 // pyStr formats an int or float64 like Python's str().
 func pyStr(v any) string {
 	switch x := v.(type) {
 	case float64:
-		return pyRepr(x)
+		return pyfmt.Float(x)
 	case int:
 		return strconv.Itoa(x)
 	default:

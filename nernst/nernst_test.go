@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"mfn/internal/pyfmt"
 )
 
 func TestConstants(t *testing.T) {
@@ -90,8 +92,8 @@ func TestPyRepr(t *testing.T) {
 		math.Copysign(0, -1): "-0.0", 0.30000000000000004: "0.30000000000000004",
 	}
 	for v, want := range cases {
-		if got := pyRepr(v); got != want {
-			t.Errorf("pyRepr(%v) = %q, want %q", v, got, want)
+		if got := pyfmt.Float(v); got != want {
+			t.Errorf("pyfmt.Float(%v) = %q, want %q", v, got, want)
 		}
 	}
 }

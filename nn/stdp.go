@@ -9,7 +9,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
+
+	"mfn/internal/pyfmt"
 )
 
 // Defaults of STDPPlasticity (seconds and dimensionless amplitudes).
@@ -57,7 +58,7 @@ func (s STDP) Validate() error {
 		v    float64
 	}{{"a_plus", s.APlus}, {"a_minus", s.AMinus}} {
 		if !(a.v >= AmplitudeMin && a.v <= AmplitudeMax) {
-			return fmt.Errorf("%s=%s outside stable range [0.001, 0.1]", a.name, pyRepr(a.v))
+			return fmt.Errorf("%s=%s outside stable range [0.001, 0.1]", a.name, pyfmt.Float(a.v))
 		}
 	}
 	return nil
@@ -136,29 +137,6 @@ func clamp32(x float32) float32 {
 
 // exp32 is a float32 exponential: e^x rounded once to float32 (torch's expf is within an ulp).
 func exp32(x float32) float32 { return float32(math.Exp(float64(x))) }
-
-// pyRepr formats a float like Python's str(): shortest round-trip digits, fixed notation for
-// decimal exponents in [-4, 16) (with ".0" on integral values), else "1e-07" style.
-func pyRepr(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "nan"
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(v, 'e', -1, 64)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	f := strconv.FormatFloat(v, 'f', -1, 64)
-	if !strings.Contains(f, ".") {
-		f += ".0"
-	}
-	return f
-}
 
 // pyFixed1 is Python's f"{v:.1f}" (Go's %.1f with Python's spelling of the specials).
 func pyFixed1(v float64) string {

@@ -19,19 +19,16 @@ func Float(v float64) string {
 	case math.IsInf(v, -1):
 		return "-inf"
 	}
-	abs := math.Abs(v)
-	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
-		s := strconv.FormatFloat(v, 'e', -1, 64)
-		// Go writes e-06 / e+16 already with at least two exponent digits, like Python.
-		mant, exp, _ := strings.Cut(s, "e")
-		if len(exp) == 2 { // sign and one digit: pad to two digits
-			exp = exp[:1] + "0" + exp[1:]
-		}
-		return mant + "e" + exp
+	// Python chooses the notation from the decimal exponent of the shortest repr, not from
+	// the value: fixed for exponents in [-4, 16), else d.ddde±XX (Go also pads to two digits).
+	e := strconv.FormatFloat(v, 'e', -1, 64)
+	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
+	if exp < -4 || exp >= 16 {
+		return e
 	}
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
+	f := strconv.FormatFloat(v, 'f', -1, 64)
+	if !strings.Contains(f, ".") {
+		f += ".0"
 	}
-	return s
+	return f
 }
