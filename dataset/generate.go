@@ -94,11 +94,8 @@ func Generate(ctx context.Context, p *Plan, o Options) (*Result, error) {
 	var wg sync.WaitGroup
 	for range min(workers, max(len(todo), 1)) {
 		wg.Go(func() {
-			var buf []float64 // this worker's history buffer, reused from job to job
 			for i := range feed {
-				var oc *Outcome
-				oc, buf = runJob(p.Jobs[i], cfg, buf)
-				results <- result{i, oc}
+				results <- result{i, runJob(p.Jobs[i], cfg)}
 			}
 		})
 	}
@@ -149,18 +146,43 @@ func Generate(ctx context.Context, p *Plan, o Options) (*Result, error) {
 	return res, nil
 }
 
-// runJob simulates one job with history and extracts its features. buf is the worker's
-// history buffer; the one to reuse next is returned (the features are computed by then).
-func runJob(j Job, cfg features.Config, buf []float64) (*Outcome, []float64) {
+// runJob simulates one job and extracts its features. The features are computed from the
+// frames as the simulation produces them (features.Stream): no history is stored, so a worker
+// works in O(grid²) memory that stays in its CPU's cache, and workers do not compete for
+// memory bandwidth. The features are bit for bit those of the history.
+func runJob(j Job, cfg features.Config) *Outcome {
+	c := j.config()
+	var s *features.Stream
+	if c.Steps >= 1 && c.GridSize >= 1 && c.Steps <= field.MaxHistoryValues/(c.GridSize*c.GridSize) {
+		s, _ = features.NewStream(c.GridSize, c.Steps, cfg)
+	}
+	if s == nil {
+		// A job the history path rejects: let it report why, in its own words.
+		return runJobHistory(j, cfg)
+	}
 	// Dataset rows carry no activator/inhibitor means: let the engine skip that work.
-	sim, err := field.RunWith(j.config(), field.RunOptions{History: true, SkipReactionMeans: true, HistoryBuffer: buf})
+	sim, err := field.RunWith(c, field.RunOptions{Frame: s.Push, SkipReactionMeans: true})
 	if err != nil {
-		return &Outcome{Err: err.Error()}, buf
+		return &Outcome{Err: err.Error()}
+	}
+	v, err := s.Vector()
+	if err != nil {
+		return &Outcome{Err: err.Error()}
+	}
+	return &Outcome{Row: &Row{Job: j, Features: v, GrowthEvents: sim.GrowthEvents,
+		TuringActivations: sim.TuringActivations, ClampingEvents: sim.ClampingEvents}}
+}
+
+// runJobHistory is runJob through a recorded history.
+func runJobHistory(j Job, cfg features.Config) *Outcome {
+	sim, err := field.RunWith(j.config(), field.RunOptions{History: true, SkipReactionMeans: true})
+	if err != nil {
+		return &Outcome{Err: err.Error()}
 	}
 	v, err := features.FromResult(sim, cfg)
 	if err != nil {
-		return &Outcome{Err: err.Error()}, sim.History
+		return &Outcome{Err: err.Error()}
 	}
 	return &Outcome{Row: &Row{Job: j, Features: v, GrowthEvents: sim.GrowthEvents,
-		TuringActivations: sim.TuringActivations, ClampingEvents: sim.ClampingEvents}}, sim.History
+		TuringActivations: sim.TuringActivations, ClampingEvents: sim.ClampingEvents}}
 }

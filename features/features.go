@@ -331,9 +331,18 @@ type workspace struct {
 }
 
 func (ws *workspace) compute(history [][]float64, n int, cfg Config) (Vector, error) {
-	nn := n * n
-	last := history[len(history)-1]
 	var v Vector
+	if err := ws.frameFeatures(history[len(history)-1], n, cfg, &v); err != nil {
+		return Vector{}, err
+	}
+	v.DVMean, v.DVMax, v.TStable, v.ETrend = ws.temporal.run(history, n*n, cfg.StabilityThresholdMV, cfg.StabilityWindow)
+	return v, nil
+}
+
+// frameFeatures sets the features of the last frame: the fractal, basic statistics and
+// structural groups.
+func (ws *workspace) frameFeatures(last []float64, n int, cfg Config, v *Vector) error {
+	nn := n * n
 
 	// Fractal group: the mask compares volts with the threshold converted back from mV.
 	thr := [3]float64{cfg.ThresholdLowMV / 1000, cfg.ThresholdMedMV / 1000, cfg.ThresholdHighMV / 1000}
@@ -342,7 +351,7 @@ func (ws *workspace) compute(history [][]float64, n int, cfg Config) (Vector, er
 	var err error
 	v.DBox, v.DR2, err = fractal.BoxCountingDimension(ws.mask, n, fractal.BoxOptions{MinBox: cfg.MinBoxSize, MaxBox: cfg.MaxBoxSize, NumScales: cfg.NumScales})
 	if err != nil {
-		return Vector{}, err
+		return err
 	}
 
 	ws.scratch = grow(ws.scratch, 3*nn)
@@ -351,13 +360,12 @@ func (ws *workspace) compute(history [][]float64, n int, cfg Config) (Vector, er
 	} else {
 		v.VMin, v.VMax, v.VMean, v.VStd, v.VSkew, v.VKurt = basicStats(last, ws.scratch)
 	}
-	v.DVMean, v.DVMax, v.TStable, v.ETrend = ws.temporal.run(history, nn, cfg.StabilityThresholdMV, cfg.StabilityWindow)
 
 	st := ws.clusters.components(n, cfg.Connectivity == 8, active)
 	v.FActive = float64(st.active) / float64(nn)
 	v.NClustersLow, v.NClustersMed, v.NClustersHigh = st.nLow, st.nMed, st.nHigh
 	v.MaxClusterSize, v.ClusterSizeStd = st.maxSize, st.sizeStd
-	return v, nil
+	return nil
 }
 
 // basicStats is compute_basic_stats in mV: Vm = field·1000, then numpy's min, max, mean, std
@@ -437,6 +445,9 @@ type temporal struct {
 	steps    []float64 // 0, 1, …, T−1
 	slot     []int32   // difference frame → its index in store, or −1
 	store    []float64 // the difference frames that chunk trees read value by value
+	win      []float64 // for a stream, the differences of one chunk (from winLo) instead
+	winLo    int
+	winBuf   []float64 // win's memory, kept across streams
 	quiet    []int8    // per difference frame: 0 not yet known, 1 s_t < θ, 2 not
 	stacks   frameStacks
 	workers  []*pairWorker
@@ -454,27 +465,8 @@ func (tp *temporal) run(h [][]float64, nn int, theta float64, window int) (dvMea
 		return 0, 0, 0, 0
 	}
 	nd := T - 1
-	tp.nn = nn
-	tp.frameSum = grow(tp.frameSum, nd)
-	tp.energy = grow(tp.energy, T)
-	tp.steps = grow(tp.steps, T)
-	for t := range tp.steps {
-		tp.steps[t] = float64(t)
-	}
-	tp.quiet = grow(tp.quiet, nd)
-	clear(tp.quiet)
+	tp.setup(T, nn, h[0])
 	tp.plan(nd)
-	tp.leafLens = leafLayout(nn, tp.leafLens[:0])
-	tp.leafSums = grow(tp.leafSums, nd*len(tp.leafLens))
-	if sk := scaledKernel; sk != nil {
-		_, tp.energy[0], _, _ = scaledSums(sk, h[0], &tp.stacks)
-	} else {
-		tp.scratch = grow(tp.scratch, nn)
-		for i, x := range h[0] {
-			tp.scratch[i] = x * 1000.0
-		}
-		tp.energy[0] = sumSqDev(tp.scratch, 0) // (v − 0)² is v² exactly
-	}
 
 	// s_t ≥ 0 (or NaN), so s_t < θ needs θ > 0.
 	checking := T > window && theta > 0
@@ -520,6 +512,32 @@ func (tp *temporal) run(h [][]float64, nn int, theta float64, window int) (dvMea
 	return total / float64(all), dvMax, tStable, eTrend
 }
 
+// setup sizes the per-frame slices for a history of T ≥ 2 frames of nn values and sets E_0
+// from the first frame h0; the slot plan is left to the caller.
+func (tp *temporal) setup(T, nn int, h0 []float64) {
+	nd := T - 1
+	tp.nn = nn
+	tp.frameSum = grow(tp.frameSum, nd)
+	tp.energy = grow(tp.energy, T)
+	tp.steps = grow(tp.steps, T)
+	for t := range tp.steps {
+		tp.steps[t] = float64(t)
+	}
+	tp.quiet = grow(tp.quiet, nd)
+	clear(tp.quiet)
+	tp.leafLens = leafLayout(nn, tp.leafLens[:0])
+	tp.leafSums = grow(tp.leafSums, nd*len(tp.leafLens))
+	if sk := scaledKernel; sk != nil {
+		_, tp.energy[0], _, _ = scaledSums(sk, h0, &tp.stacks)
+	} else {
+		tp.scratch = grow(tp.scratch, nn)
+		for i, x := range h0 {
+			tp.scratch[i] = x * 1000.0
+		}
+		tp.energy[0] = sumSqDev(tp.scratch, 0) // (v − 0)² is v² exactly
+	}
+}
+
 // parallelMin (kernelParallelMin with the vectorised kernel, about 4× faster) is the number
 // of differences from which the pair loop is split across CPUs. Below it, waking helpers
 // costs more than it saves, even more so when the other CPUs are busy.
@@ -558,44 +576,45 @@ func (tp *temporal) parallelPairs(h [][]float64, workers, batch int, kern kernel
 // pairs runs the pass over the frame pairs t ∈ [lo, hi), through kern unless it is nil,
 // raising pw.mx to their largest difference and keeping their leaf sums.
 func (tp *temporal) pairs(h [][]float64, lo, hi int, pw *pairWorker, kern kernelFunc) {
-	nn, nl := tp.nn, len(tp.leafLens)
-	p := &pw.diffPass
-	p.track, p.rescans = false, 0
-	if kern != nil {
-		for t := lo; t < hi; t++ {
-			p.leafSums = tp.leafSums[t*nl : t*nl : (t+1)*nl]
-			tp.frameSum[t], tp.energy[t+1] = p.kernelSums(kern, h[t], h[t+1])
-			if k := int(tp.slot[t]); k >= 0 {
-				storeDiffs(tp.store[k*nn:(k+1)*nn], h[t], h[t+1])
-			}
-			if len(p.leafSums) != nl {
-				panic("features: leaf layout mismatch")
-			}
-			// As in the scalar pass: when over a quarter of the leaves need a second look for
-			// the maximum, comparing every difference is cheaper.
-			p.track, p.rescans = 4*p.rescans > nl, 0
+	nn := tp.nn
+	pw.track, pw.rescans = false, 0
+	if kern == nil {
+		for i, x := range h[lo] {
+			pw.prev[i] = x * 1000.0
 		}
-		return
-	}
-	prev, cur := pw.prev, pw.cur
-	for i, x := range h[lo] {
-		prev[i] = x * 1000.0
 	}
 	for t := lo; t < hi; t++ {
-		p.h1, p.prev, p.cur, p.d = h[t+1], prev, cur, nil
+		var d []float64
 		if k := int(tp.slot[t]); k >= 0 {
-			p.d = tp.store[k*nn : (k+1)*nn]
+			d = tp.store[k*nn : (k+1)*nn]
 		}
-		p.leafSums = tp.leafSums[t*nl : t*nl : (t+1)*nl]
-		tp.frameSum[t], tp.energy[t+1] = p.sums()
-		if len(p.leafSums) != nl {
-			panic("features: leaf layout mismatch")
-		}
-		prev, cur = cur, prev
-		// When the partial-sum bound fails for over a quarter of the leaves (rough fields),
-		// comparing every difference is the cheaper way to the maximum.
-		p.track, p.rescans = 4*p.rescans > nl, 0
+		tp.pair(t, h[t], h[t+1], pw, kern, d)
 	}
+}
+
+// pair is the pass over difference frame t (h0 = frame t, h1 = frame t+1): its np.sum, its
+// leaf sums, E_{t+1} and pw.mx, and the differences in d when d is not nil. Without kern,
+// pw.prev must hold h0·1000; it then holds h1·1000.
+func (tp *temporal) pair(t int, h0, h1 []float64, pw *pairWorker, kern kernelFunc, d []float64) {
+	nl := len(tp.leafLens)
+	p := &pw.diffPass
+	p.leafSums = tp.leafSums[t*nl : t*nl : (t+1)*nl]
+	if kern != nil {
+		tp.frameSum[t], tp.energy[t+1] = p.kernelSums(kern, h0, h1)
+		if d != nil {
+			storeDiffs(d, h0, h1)
+		}
+	} else {
+		p.h1, p.prev, p.cur, p.d = h1, pw.prev, pw.cur, d
+		tp.frameSum[t], tp.energy[t+1] = p.sums()
+		pw.prev, pw.cur = pw.cur, pw.prev
+	}
+	if len(p.leafSums) != nl {
+		panic("features: leaf layout mismatch")
+	}
+	// When the partial-sum bound fails for over a quarter of the leaves (rough fields),
+	// comparing every difference is the cheaper way to the maximum.
+	p.track, p.rescans = 4*p.rescans > nl, 0
 }
 
 // leafLayout appends the lengths of the leaves of numpy's pairwise tree of a frame of nn
@@ -640,10 +659,15 @@ func (tp *temporal) noisy(t int, theta float64) bool {
 
 // decide computes whether difference frame t is quiet: np.std(|Hm[t+1] − Hm[t]|) < θ.
 func (tp *temporal) decide(h [][]float64, t int, theta float64) bool {
+	return tp.decidePair(t, h[t], h[t+1], theta)
+}
+
+// decidePair is decide with the frames t (h0) and t+1 (h1) given.
+func (tp *temporal) decidePair(t int, h0, h1 []float64, theta float64) bool {
 	if tp.quiet[t] == 0 {
 		mean := tp.frameSum[t] / float64(tp.nn)
 		tp.quiet[t] = 2
-		if !tp.noisy(t, theta) && math.Sqrt(sumSqDevDiff(h[t], h[t+1], mean)/float64(tp.nn)) < theta {
+		if !tp.noisy(t, theta) && math.Sqrt(sumSqDevDiff(h0, h1, mean)/float64(tp.nn)) < theta {
 			tp.quiet[t] = 1
 		}
 	}
@@ -683,6 +707,14 @@ func (tp *temporal) stableStep(h [][]float64, theta float64, w int) int {
 // plan finds the difference frames that some chunk tree reads value by value and gives
 // each a slot in store.
 func (tp *temporal) plan(nd int) {
+	tp.win = nil
+	k := tp.mark(nd)
+	tp.store = grow(tp.store, int(k)*tp.nn)
+}
+
+// mark sets slot: for every difference frame that some chunk tree reads value by value, its
+// index among those frames, else −1. It returns how many there are.
+func (tp *temporal) mark(nd int) int32 {
 	tp.slot = grow(tp.slot, nd)
 	clear(tp.slot) // node marks the needed frames with 1
 	all := nd * tp.nn
@@ -698,7 +730,7 @@ func (tp *temporal) plan(nd int) {
 			k++
 		}
 	}
-	tp.store = grow(tp.store, int(k)*tp.nn)
+	return k
 }
 
 // node is numpy's pairwise sum of the differences [lo, hi) (global, frame after frame). A node
@@ -723,6 +755,9 @@ func (tp *temporal) node(lo, hi int, mark bool) float64 {
 			tp.slot[k] = 1
 		}
 		return 0
+	}
+	if tp.win != nil { // the stream: the differences of the chunk starting at winLo
+		return leafSum(tp.win[lo-tp.winLo : hi-tp.winLo])
 	}
 	// Consecutive needed frames have consecutive slots, so the leaf is contiguous in store.
 	off := int(tp.slot[first])*nn + lo - first*nn

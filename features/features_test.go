@@ -69,6 +69,7 @@ func TestMatchesNaive(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := naive(h, c.n, cfg)
+			sameVector(t, "stream vs naive", streamOf(t, h, c.n, cfg), want)
 			if want.TStable < c.T {
 				stable++
 			}
