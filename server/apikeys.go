@@ -127,7 +127,7 @@ func withAuth(keys *APIKeys) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := recordOf(r.Context())
-			id, ok := keys.Check(r.Header.Get("X-API-Key"))
+			id, ok := keys.Check(header(r.Header, "X-Api-Key"))
 			if ok {
 				rec.keyID = id
 			}

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -157,6 +159,7 @@ func statStamp(path string) (fileStamp, error) {
 // change of a watched file reload keys and certificates. Serve closes the App.
 func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}) error {
 	defer a.Close()
+	tuneGC(os.Getenv)
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	srv := &http.Server{
@@ -231,6 +234,28 @@ func (a *App) watch(stop <-chan struct{}, reload <-chan struct{}) {
 			a.Reload(true)
 		case <-t.C:
 			a.Reload(false)
+		}
+	}
+}
+
+// serveGCPercent and serveMemoryLimit are the garbage collector's settings while serving,
+// unless GOGC or GOMEMLIMIT say otherwise. The service's live heap is small (a few MB) and
+// each request allocates a few KB, so at the default GOGC=100 the collector runs dozens of
+// times per second under load, and its mark phases show in tail latency. A higher GOGC trades
+// some memory for far fewer cycles; the soft limit keeps that trade bounded when simulations
+// hold large fields.
+const (
+	serveGCPercent   = 400
+	serveMemoryLimit = 1 << 30
+)
+
+// tuneGC applies serveGCPercent and serveMemoryLimit, each only when the operator has not
+// set its variable.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+		if getenv("GOMEMLIMIT") == "" && debug.SetMemoryLimit(-1) == math.MaxInt64 {
+			debug.SetMemoryLimit(serveMemoryLimit)
 		}
 	}
 }

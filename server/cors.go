@@ -28,18 +28,18 @@ func withCORS(origins []string) func(http.Handler) http.Handler {
 	p := corsPolicy{origins: origins, wildcard: slices.Contains(origins, "*")}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			origin := r.Header.Get("Origin")
+			origin := header(r.Header, "Origin")
 			if origin == "" {
 				next.ServeHTTP(w, r)
 				return
 			}
 			h := w.Header()
-			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			if r.Method == http.MethodOptions && header(r.Header, "Access-Control-Request-Method") != "" {
 				p.preflight(w, r, origin)
 				return
 			}
 			if p.allowed(origin) {
-				if p.wildcard && r.Header.Get("Cookie") == "" {
+				if p.wildcard && header(r.Header, "Cookie") == "" {
 					h.Set("Access-Control-Allow-Origin", "*")
 				} else {
 					h.Set("Access-Control-Allow-Origin", origin)
@@ -61,7 +61,7 @@ func (p corsPolicy) allowed(origin string) bool {
 
 func (p corsPolicy) preflight(w http.ResponseWriter, r *http.Request, origin string) {
 	h := w.Header()
-	method := r.Header.Get("Access-Control-Request-Method")
+	method := header(r.Header, "Access-Control-Request-Method")
 	switch {
 	case !p.allowed(origin):
 		writeError(w, r, errorf(KindBadRequest, "Disallowed CORS origin"))
@@ -79,7 +79,7 @@ func (p corsPolicy) preflight(w http.ResponseWriter, r *http.Request, origin str
 	}
 	h.Set("Access-Control-Allow-Methods", corsMethods)
 	h.Set("Access-Control-Max-Age", corsMaxAge)
-	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+	if req := header(r.Header, "Access-Control-Request-Headers"); req != "" {
 		h.Set("Access-Control-Allow-Headers", req)
 	}
 	h.Set("Content-Type", "text/plain; charset=utf-8")

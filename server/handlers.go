@@ -17,12 +17,13 @@ const ReferenceVersion = "4.1.0"
 
 var healthBody = []byte(`{"status":"healthy","version":"` + ReferenceVersion + `"}`)
 
+// healthLength is the Content-Length of healthBody.
+var healthLength = strconv.Itoa(len(healthBody))
+
 // handleHealth is the liveness probe: always 200 with the reference's body.
 func handleHealth() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		h.Set("Content-Length", strconv.Itoa(len(healthBody)))
+		setJSONHeaders(w.Header(), healthLength)
 		_, _ = w.Write(healthBody)
 	})
 }

@@ -87,7 +87,7 @@ func (h *jsonHandler) Handle(_ context.Context, r slog.Record) error {
 	if t.IsZero() {
 		b = b[:len(b)-len(`"timestamp":"`)]
 	} else {
-		b = t.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000Z")
+		b = appendLogTimeJSON(b, t)
 		b = append(b, '"')
 	}
 	b = appendKey(b, "level")

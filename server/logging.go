@@ -29,7 +29,7 @@ func NewLogger(w io.Writer, format string, level slog.Level, env string) *slog.L
 	if format == "json" {
 		h = newJSONHandler(w, level)
 	} else {
-		h = slog.NewTextHandler(w, opts)
+		h = newTextHandler(w, opts)
 	}
 	return slog.New(ctxHandler{h}).With("env", env)
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,11 +29,87 @@ type Metrics struct {
 	poolRejected prometheus.Counter
 	rateLimited  *prometheus.CounterVec
 	keyReloads   *prometheus.CounterVec
+
+	// children caches the HTTP metrics' children per (route, method), so that counting a
+	// request does not hash label values (see httpChildren).
+	childMu  sync.Mutex
+	children []atomic.Pointer[httpChildren] // (len(routeTable)+1) × len(methodLabels)
+}
+
+// methodLabels are the values methodLabel returns, in the order of methodIndex.
+var methodLabels = [...]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace, "OTHER"}
+
+// methodIndex is the index in methodLabels of methodLabel(m).
+func methodIndex(m string) int {
+	switch m {
+	case http.MethodGet:
+		return 0
+	case http.MethodHead:
+		return 1
+	case http.MethodPost:
+		return 2
+	case http.MethodPut:
+		return 3
+	case http.MethodPatch:
+		return 4
+	case http.MethodDelete:
+		return 5
+	case http.MethodConnect:
+		return 6
+	case http.MethodOptions:
+		return 7
+	case http.MethodTrace:
+		return 8
+	}
+	return 9
+}
+
+// httpChildren are the HTTP metrics' children of one (route, method): resolved once, then
+// used without label hashing. Status counters are resolved on first use per status.
+type httpChildren struct {
+	route, method string
+	inProgress    prometheus.Gauge
+	duration      prometheus.Observer
+	statuses      [600]atomic.Pointer[prometheus.Counter]
+}
+
+// httpChildren returns the cached children of (route, method), creating them on first use.
+func (m *Metrics) httpChildren(routeIdx int, route, method string) *httpChildren {
+	mi := methodIndex(method)
+	slot := &m.children[routeIdx*len(methodLabels)+mi]
+	if c := slot.Load(); c != nil {
+		return c
+	}
+	m.childMu.Lock()
+	defer m.childMu.Unlock()
+	if c := slot.Load(); c != nil {
+		return c
+	}
+	label := methodLabels[mi]
+	c := &httpChildren{route: route, method: label, inProgress: m.inProgress.WithLabelValues(route, label),
+		duration: m.duration.WithLabelValues(route, label)}
+	slot.Store(c)
+	return c
+}
+
+// requests returns the request counter of a status.
+func (c *httpChildren) requests(m *Metrics, status int) prometheus.Counter {
+	if status < 0 || status >= len(c.statuses) {
+		return m.requests.WithLabelValues(c.route, c.method, statusLabel(status))
+	}
+	if p := c.statuses[status].Load(); p != nil {
+		return *p
+	}
+	ctr := m.requests.WithLabelValues(c.route, c.method, statusLabel(status))
+	c.statuses[status].Store(&ctr)
+	return ctr
 }
 
 // NewMetrics returns a registry with every metric of the service registered.
 func NewMetrics() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
+	m := &Metrics{reg: prometheus.NewRegistry(),
+		children: make([]atomic.Pointer[httpChildren], (len(routeTable)+1)*len(methodLabels))}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "mfn_http_requests_total", Help: "Total number of HTTP requests",
 	}, []string{"endpoint", "method", "status"})
@@ -127,18 +205,17 @@ func withMetrics(m *Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := recordOf(r.Context())
-			method := methodLabel(r.Method)
-			g := m.inProgress.WithLabelValues(rec.route, method)
-			g.Inc()
+			c := m.httpChildren(rec.routeIndex(), rec.route, r.Method)
+			c.inProgress.Inc()
 			defer func() {
-				g.Dec()
+				c.inProgress.Dec()
 				status := rec.statusOrClosed(r.Context())
 				p := recover()
 				if p != nil {
 					status = http.StatusInternalServerError // the recovery middleware answers it
 				}
-				m.requests.WithLabelValues(rec.route, method, statusLabel(status)).Inc()
-				m.duration.WithLabelValues(rec.route, method).Observe(time.Since(rec.start).Seconds())
+				c.requests(m, status).Inc()
+				c.duration.Observe(time.Since(rec.start).Seconds())
 				if p != nil {
 					panic(p)
 				}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -16,14 +17,20 @@ import (
 // incoming X-Request-ID or generates a UUIDv4, and sets it on every response.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-ID")
+		id := header(r.Header, "X-Request-Id")
 		if !saneRequestID(id) {
 			id = newUUID()
 		}
-		sw := &statusWriter{ResponseWriter: w}
-		rec := &record{id: id, start: time.Now(), route: routeLabel(r.URL.Path), method: r.Method, w: sw}
-		sw.Header()["X-Request-Id"] = []string{id} // the canonical form of X-Request-ID
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey{}, rec)))
+		rt := lookupRoute(r.URL.Path)
+		rec := &record{Context: r.Context(), id: id, start: time.Now(), rt: rt, route: otherRoute, method: r.Method}
+		if rt != nil {
+			rec.route = rt.path
+		}
+		rec.sw.ResponseWriter = w
+		rec.w = &rec.sw
+		rec.idHeader[0] = id
+		w.Header()["X-Request-Id"] = rec.idHeader[:1:1] // the canonical form of X-Request-ID
+		next.ServeHTTP(rec.w, r.WithContext(rec))
 	})
 }
 
@@ -47,7 +54,7 @@ func saneRequestID(id string) bool {
 // newUUID returns a random (version 4) UUID in its canonical text form.
 func newUUID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	pooledRandom(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var out [36]byte
@@ -61,6 +68,29 @@ func newUUID() string {
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
 	return string(out[:])
+}
+
+// randomChunk is a batch of crypto/rand output, consumed 16 bytes per request ID: one
+// crypto/rand call per 256 IDs instead of one per ID.
+type randomChunk struct {
+	buf [4096]byte
+	off int
+}
+
+var randomChunks = sync.Pool{New: func() any { return &randomChunk{off: 4096} }}
+
+// pooledRandom fills b (at most 4096 bytes) from crypto/rand, through a pooled buffer. Each
+// byte of the buffer is handed out once.
+func pooledRandom(b []byte) {
+	c := randomChunks.Get().(*randomChunk)
+	if c.off+len(b) > len(c.buf) {
+		_, _ = rand.Read(c.buf[:]) // crypto/rand.Read never fails (Go 1.24+)
+		c.off = 0
+	}
+	copy(b, c.buf[c.off:])
+	clear(c.buf[c.off : c.off+len(b)])
+	c.off += len(b)
+	randomChunks.Put(c)
 }
 
 // withRecovery turns a panic in any inner layer into a logged 500 with a JSON body, so that a
@@ -89,6 +119,7 @@ func withRecovery(log *slog.Logger) func(http.Handler) http.Handler {
 // withAccessLog writes one line per exchange: ERROR for 5xx, INFO otherwise (as the
 // reference). Headers are never logged, so API keys cannot leak into logs.
 func withAccessLog(log *slog.Logger) func(http.Handler) http.Handler {
+	fast, fastOK := fastLogOf(log)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := recordOf(r.Context())
@@ -103,15 +134,20 @@ func withAccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 					level = slog.LevelError
 				}
 				if log.Enabled(r.Context(), level) {
-					attrs := []slog.Attr{
+					var buf [10]slog.Attr
+					attrs := append(buf[:0],
 						slog.String("method", r.Method), slog.String("route", rec.route), slog.String("path", r.URL.Path),
 						slog.Int("status", status), slog.Float64("duration_ms", float64(time.Since(rec.start).Microseconds())/1000),
 						slog.Int64("bytes", rec.w.bytes), slog.String("client_ip", peerIP(r)),
-					}
+					)
 					if rec.err != nil && status >= 500 {
 						attrs = append(attrs, slog.String("error", rec.err.Error()))
 					}
-					log.LogAttrs(r.Context(), level, "request completed", attrs...)
+					if fastOK {
+						fast.log(rec, time.Now(), level, "request completed", attrs)
+					} else {
+						log.LogAttrs(r.Context(), level, "request completed", attrs...)
+					}
 				}
 				if p != nil {
 					panic(p)
@@ -154,7 +190,13 @@ func withBodyLimit(limit int64) func(http.Handler) http.Handler {
 func withTimeout(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if rt := lookupRoute(r.URL.Path); rt == nil || !rt.heavy {
+			rt := (*route)(nil)
+			if rec := recordOf(r.Context()); rec != nil {
+				rt = rec.rt
+			} else {
+				rt = lookupRoute(r.URL.Path)
+			}
+			if rt == nil || !rt.heavy {
 				next.ServeHTTP(w, r)
 				return
 			}

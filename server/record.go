@@ -9,6 +9,15 @@ import (
 // record is what the middleware learns about one exchange. The outermost middleware creates
 // it; the inner ones fill it in; the access log and the metrics read it when the exchange ends.
 type record struct {
+	// The record is the exchange's context too (its Value answers recordKey), so that the
+	// record, its context and its response writer take one allocation per request.
+	context.Context
+	sw statusWriter
+	// idHeader backs the X-Request-ID response header's value slice.
+	idHeader [1]string
+	// rt is the request's route, nil when the path is not one.
+	rt *route
+
 	id      string
 	start   time.Time
 	route   string // routeLabel of the path
@@ -24,6 +33,22 @@ type record struct {
 }
 
 type recordKey struct{}
+
+// Value answers recordKey with the record itself and asks the parent for anything else.
+func (rec *record) Value(key any) any {
+	if _, ok := key.(recordKey); ok {
+		return rec
+	}
+	return rec.Context.Value(key)
+}
+
+// routeIndex is the index of the exchange's route (otherRouteIndex for non-routes).
+func (rec *record) routeIndex() int {
+	if rec.rt == nil {
+		return otherRouteIndex
+	}
+	return rec.rt.index
+}
 
 // recordOf returns the exchange's record, or nil outside the middleware chain.
 func recordOf(ctx context.Context) *record {
@@ -72,4 +97,14 @@ func (rec *record) statusOrClosed(ctx context.Context) int {
 		return 499
 	}
 	return http.StatusOK
+}
+
+// header returns the first value of a header given in its canonical form (as net/http's
+// server stores incoming headers), without canonicalising the key on every request as
+// http.Header.Get does.
+func header(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

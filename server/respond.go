@@ -108,9 +108,7 @@ func (o *object) writeStatus(w http.ResponseWriter, r *http.Request, status int)
 		return
 	}
 	o.b = append(o.b, '}')
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(o.b)))
+	setJSONHeaders(w.Header(), strconv.Itoa(len(o.b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(o.b)
 }
@@ -133,4 +131,13 @@ func poolError(err error, m *Metrics) error {
 		return &Error{Kind: KindUnavailable, Detail: "Request cancelled", Err: err}
 	}
 	return err
+}
+
+// setJSONHeaders sets Content-Type: application/json and Content-Length, as Header.Set would
+// but without canonicalising the keys, and with one allocation for both value slices (each
+// capped at its length, so that a later Add cannot write into the other).
+func setJSONHeaders(h http.Header, length string) {
+	vals := &[2]string{"application/json", length}
+	h["Content-Type"] = vals[0:1:1]
+	h["Content-Length"] = vals[1:2:2]
 }

@@ -16,6 +16,9 @@ type route struct {
 	rateLimit int
 	// heavy routes wait for CPU-bound work on the pool, under the handler timeout.
 	heavy bool
+	// index is the route's position in routeTable (otherRouteIndex for non-routes), for
+	// per-route tables such as the metrics' cached children.
+	index int
 }
 
 // routeTable lists every endpoint. The OpenAPI test checks it against api/openapi.yaml.
@@ -42,10 +45,14 @@ const otherRoute = "/other"
 var routesByPath = func() map[string]*route {
 	m := make(map[string]*route, len(routeTable))
 	for i := range routeTable {
+		routeTable[i].index = i
 		m[routeTable[i].path] = &routeTable[i]
 	}
 	return m
 }()
+
+// otherRouteIndex is the route index of paths that are not routes.
+var otherRouteIndex = len(routeTable)
 
 // lookupRoute returns the route of a path, or nil.
 func lookupRoute(path string) *route { return routesByPath[path] }

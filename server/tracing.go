@@ -88,7 +88,7 @@ func tracingFromEnv(getenv func(string) string, p *problems) TracingConfig {
 func withTracing(tracer trace.Tracer, prop propagation.TextMapPropagator, noopProvider bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if noopProvider && r.Header.Get("traceparent") == "" {
+			if noopProvider && header(r.Header, "Traceparent") == "" {
 				next.ServeHTTP(w, r)
 				return
 			}
