@@ -79,50 +79,15 @@ func (h *jsonHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 var logBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
+// Handle writes one JSON line; it shares handleAttrs with the access log's fast path.
 func (h *jsonHandler) Handle(_ context.Context, r slog.Record) error {
-	bp := logBufs.Get().(*[]byte)
-	b := (*bp)[:0]
-	b = append(b, `{"timestamp":"`...)
-	t := r.Time
-	if t.IsZero() {
-		b = b[:len(b)-len(`"timestamp":"`)]
-	} else {
-		b = appendLogTimeJSON(b, t)
-		b = append(b, '"')
-	}
-	b = appendKey(b, "level")
-	b = appendString(b, levelName(r.Level))
-	b = appendKey(b, "message")
-	b = appendString(b, r.Message)
-	b = append(b, h.pre...)
-	open := h.opened
-	if r.NumAttrs() > 0 {
-		mark, pending := len(b), len(h.groups)-h.opened
-		for _, g := range h.groups[h.opened:] {
-			b = appendKey(b, g)
-			b = append(b, '{')
-		}
-		inner := len(b)
-		r.Attrs(func(a slog.Attr) bool {
-			b = appendAttr(b, a)
-			return true
-		})
-		if len(b) == inner {
-			b = b[:mark]
-		} else {
-			open += pending
-		}
-	}
-	for range open {
-		b = append(b, '}')
-	}
-	b = append(b, '}', '\n')
-	h.mu.Lock()
-	_, err := h.w.Write(b)
-	h.mu.Unlock()
-	*bp = b
-	logBufs.Put(bp)
-	return err
+	var buf [8]slog.Attr
+	attrs := buf[:0]
+	r.Attrs(func(a slog.Attr) bool {
+		attrs = append(attrs, a)
+		return true
+	})
+	return h.handleAttrs(r.Time, r.Level, r.Message, attrs)
 }
 
 // appendKey writes `,"key":` (no comma right after an opening brace).
