@@ -88,7 +88,10 @@ func (o *Options) fill() {
 		o.Auth = func(string) (string, bool) { return "", true }
 	}
 	if o.WriteError == nil {
-		o.WriteError = func(w http.ResponseWriter, _ *http.Request, status int, detail string, _ time.Duration) {
+		o.WriteError = func(w http.ResponseWriter, _ *http.Request, status int, detail string, retry time.Duration) {
+			if retry > 0 {
+				w.Header().Set("Retry-After", itoa(int64(retry/time.Second)))
+			}
 			http.Error(w, detail, status)
 		}
 	}

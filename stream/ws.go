@@ -55,7 +55,7 @@ func (h *Hub) ServeWS(kind Kind) http.Handler {
 			return // Accept has answered
 		}
 		c.SetReadLimit(4 * h.o.MaxMessageBytes)
-		s := &session{h: h, c: c, kind: kind, ctrl: make(chan []byte, 16), q: newQueue(h.o.QueueSize),
+		s := &session{h: h, c: c, kind: kind, ctrl: make(chan outMsg, 16), q: newQueue(h.o.QueueSize),
 			gone: make(chan struct{})}
 		s.lastPong.Store(h.o.Now().UnixNano())
 		m := h.o.Metrics
@@ -73,7 +73,7 @@ type session struct {
 	h    *Hub
 	c    *websocket.Conn
 	kind Kind
-	ctrl chan []byte // control replies: never dropped
+	ctrl chan outMsg // control replies: never dropped
 	q    *queue      // data frames: drop-oldest
 
 	lastPong atomic.Int64 // UnixNano of the last sign of life
@@ -84,11 +84,23 @@ type session struct {
 
 	// Reader goroutine only:
 	authed     bool
+	closing    bool // a close is queued behind the replies: ignore further messages
 	keyID      string
 	violations int
 	window     time.Time
 	inWindow   int
 	stream     *running
+}
+
+// outMsg is a control reply, or (close set) a request to close after the replies before it.
+type outMsg struct {
+	data  []byte
+	close *closeReq
+}
+
+type closeReq struct {
+	code           websocket.StatusCode
+	reason, metric string
 }
 
 // running is a stream goroutine and its stop.
@@ -136,7 +148,7 @@ func (s *session) write(ctx context.Context) {
 		// Control replies go first, so acks precede the frames that follow them.
 		select {
 		case m := <-s.ctrl:
-			if !s.send(ctx, m) {
+			if !s.control(ctx, m) {
 				return
 			}
 			continue
@@ -149,7 +161,7 @@ func (s *session) write(ctx context.Context) {
 			s.end(closeGoingAway, "server shutting down", "shutdown")
 			return
 		case m := <-s.ctrl:
-			if !s.send(ctx, m) {
+			if !s.control(ctx, m) {
 				return
 			}
 		case <-s.q.notify:
@@ -182,6 +194,25 @@ func (s *session) write(ctx context.Context) {
 	}
 }
 
+// control writes a control reply or carries out a queued close; false ends the writer.
+func (s *session) control(ctx context.Context, m outMsg) bool {
+	if m.close != nil {
+		s.end(m.close.code, m.close.reason, m.close.metric)
+		return false
+	}
+	return s.send(ctx, m.data)
+}
+
+// closeAfterReplies closes the socket once the replies queued so far are written.
+func (s *session) closeAfterReplies(ctx context.Context, code websocket.StatusCode, reason, metric string) {
+	s.closing = true
+	select {
+	case s.ctrl <- outMsg{close: &closeReq{code, reason, metric}}:
+	case <-ctx.Done():
+	case <-s.gone:
+	}
+}
+
 // send writes one message; a client that takes none for WriteTimeout is dropped.
 func (s *session) send(ctx context.Context, m []byte) bool {
 	wctx, cancel := context.WithTimeout(ctx, s.h.o.WriteTimeout)
@@ -196,7 +227,7 @@ func (s *session) send(ctx context.Context, m []byte) bool {
 // reply queues a control message (blocking this client's reader if it does not read).
 func (s *session) reply(ctx context.Context, v any) {
 	select {
-	case s.ctrl <- mustJSON(v):
+	case s.ctrl <- outMsg{data: mustJSON(v)}:
 	case <-ctx.Done():
 	case <-s.gone:
 	}
@@ -208,12 +239,12 @@ func (s *session) now() int64 { return millis(s.h.o.Now()) }
 func (s *session) fail(ctx context.Context, code, msg string) {
 	s.h.o.Metrics.errors.WithLabelValues(code).Inc()
 	s.reply(ctx, message{Type: "error", Payload: errorPayload{ErrorCode: code, Message: msg, Timestamp: s.now()}})
-	s.violation()
+	s.violation(ctx)
 }
 
-func (s *session) violation() {
-	if s.violations++; s.violations >= s.h.o.MaxViolations {
-		s.end(closePolicy, "too many invalid messages", "abuse")
+func (s *session) violation(ctx context.Context) {
+	if s.violations++; s.violations >= s.h.o.MaxViolations && !s.closing {
+		s.closeAfterReplies(ctx, closePolicy, "too many invalid messages", "abuse")
 	}
 }
 
@@ -241,6 +272,9 @@ func (s *session) read(ctx context.Context) {
 		if err != nil {
 			return
 		}
+		if s.closing {
+			continue
+		}
 		if s.overRate() {
 			s.fail(ctx, codeRateLimited, "more than "+itoa(int64(o.MaxMessagesPerSecond))+" messages per second")
 			continue
@@ -249,9 +283,11 @@ func (s *session) read(ctx context.Context) {
 			s.fail(ctx, codeBadMessage, "binary messages are not accepted; send JSON text")
 			continue
 		}
+		if s.closing {
+			continue // the writer closes the socket once the replies are out
+		}
 		if s.handle(ctx, data) {
-			s.end(closeNormal, "", "client_close")
-			return
+			s.closeAfterReplies(ctx, closeNormal, "", "client_close")
 		}
 	}
 }
@@ -316,7 +352,7 @@ func (s *session) auth(ctx context.Context, p json.RawMessage) {
 	if err != nil {
 		s.h.o.Metrics.errors.WithLabelValues(codeAuthError).Inc()
 		s.reply(ctx, message{Type: "auth_failed", Payload: errorPayload{ErrorCode: codeAuthError, Message: err.Error(), Timestamp: s.now()}})
-		s.violation()
+		s.violation(ctx)
 		return
 	}
 	now := s.h.o.Now()
@@ -326,7 +362,7 @@ func (s *session) auth(ctx context.Context, p json.RawMessage) {
 		s.h.o.Metrics.errors.WithLabelValues(codeAuthFailed).Inc()
 		s.reply(ctx, message{Type: "auth_failed", Timestamp: s.now(),
 			Payload: errorPayload{ErrorCode: codeAuthFailed, Message: "Invalid API key or timestamp"}})
-		s.violation()
+		s.violation(ctx)
 		return
 	}
 	if id != s.keyID {
@@ -335,7 +371,7 @@ func (s *session) auth(ctx context.Context, p json.RawMessage) {
 			s.h.o.Metrics.errors.WithLabelValues(codeTooMany).Inc()
 			s.reply(ctx, message{Type: "auth_failed", Timestamp: s.now(),
 				Payload: errorPayload{ErrorCode: codeTooMany, Message: "too many stream connections for this API key"}})
-			s.end(closeTryLater, "too many connections for this API key", "per_key_limit")
+			s.closeAfterReplies(ctx, closeTryLater, "too many connections for this API key", "per_key_limit")
 			return
 		}
 		s.h.releaseKey(s.keyID)
@@ -382,7 +418,7 @@ func (s *session) subscribe(ctx context.Context, p json.RawMessage) {
 	id, src, err := decodeSubscribe(p, s.kind)
 	if err != nil {
 		s.subscribeFailed(ctx, codeSubscribeError, err.Error())
-		s.violation()
+		s.violation(ctx)
 		return
 	}
 	// A new subscription replaces the current stream, whose queued frames are dropped.
