@@ -21,19 +21,21 @@ var featureKeys = [...]string{"pot_mean_mV", "pot_std_mV", "pot_min_mV", "pot_ma
 // featureValues holds the nine values of featureKeys, in order.
 type featureValues [len(featureKeys)]float64
 
-// computeFeatures computes the feature stream's values on an n×n field in volts.
-func computeFeatures(f []float64, n int) featureValues {
+// computeFeatures computes the feature stream's values on an n×n field in volts; scratch
+// (n² values, reused across frames) is overwritten.
+func computeFeatures(f []float64, n int, scratch []float64) featureValues {
 	lo, hi := npexact.MinMax(f)
 	active := 0
-	sq := make([]float64, len(f))
+	sq := scratch[:len(f)]
 	for i, v := range f {
 		if math.Abs(v) > activeV {
 			active++
 		}
 		sq[i] = v * v
 	}
+	sum := npexact.Sum(sq)
 	return featureValues{npexact.Mean(f) * 1000, npexact.Std(f) * 1000, lo * 1000, hi * 1000, float64(active),
-		float64(active) / float64(n*n), boxCountDimension(f, n), npexact.Sum(sq), spatialVariance(f, n, sq)}
+		float64(active) / float64(n*n), boxCountDimension(f, n), sum, spatialVariance(f, n, sq)}
 }
 
 // boxCountDimension is the stream's box-count dimension: boxes of 2, 4, 8, 16 tiling

@@ -10,7 +10,7 @@ func TestFeaturesByHand(t *testing.T) {
 	// Volts; |F| > 0.01 only at (0,0) = 0.02 and (3,3) = -0.03.
 	f := make([]float64, 16)
 	f[0], f[15] = 0.02, -0.03
-	got := computeFeatures(f, 4)
+	got := computeFeatures(f, 4, make([]float64, 16))
 	// Boxes of 2: 4 boxes, 2 active; of 4: 1 box, 1 active. slope = (ln1 − ln2)/(ln4 − ln2) = −1.
 	// numpy.gradient: row 0 along columns: [0-0.02, (0-0.02)/2, 0, 0] → gx² sum = 4e-4+1e-4;
 	// column 0 along rows likewise 5e-4; at (3,3): gx row 3 = [0, 0, -0.015, -0.03],
@@ -28,7 +28,7 @@ func TestFeaturesByHand(t *testing.T) {
 // No active cell: the reference's box count divides log(0) by log(0) (NaN); the frame says null.
 func TestFeaturesQuietField(t *testing.T) {
 	f := make([]float64, 64)
-	got := computeFeatures(f, 8)
+	got := computeFeatures(f, 8, make([]float64, 64))
 	if !math.IsNaN(got[6]) {
 		t.Fatalf("fractal_dimension %v, want NaN", got[6])
 	}

@@ -37,6 +37,7 @@ type featureSource struct {
 	keys     []string
 	idx      []int
 	seq      int64
+	scratch  []float64
 }
 
 func newFeatureSource(streamID string, p FeatureParams) (*featureSource, error) {
@@ -66,7 +67,10 @@ func (s *featureSource) next(now time.Time) (frame, bool, error) {
 	if err := s.st.Advance(1); err != nil {
 		return frame{}, false, err
 	}
-	all := computeFeatures(s.st.Field(), s.st.N())
+	if s.scratch == nil {
+		s.scratch = make([]float64, s.st.N()*s.st.N())
+	}
+	all := computeFeatures(s.st.Field(), s.st.N(), s.scratch)
 	vals := make([]float64, len(s.idx))
 	for i, j := range s.idx {
 		vals[i] = all[j]
