@@ -70,11 +70,11 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if f.ws {
-		return runWSLoadtest(ctx, env, f)
-	}
 	if err := f.check(env); err != nil {
 		return err
+	}
+	if f.ws {
+		return runWSLoadtest(ctx, env, f)
 	}
 	res, err := loadtest(ctx, f)
 	if err != nil {
