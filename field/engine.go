@@ -144,12 +144,7 @@ func (e *Engine) simulate(steps int, turingEnabled bool, o RunOptions) (*EngineR
 				Parameter: "steps", Value: float64(steps), Max: bound(float64(MaxHistoryValues / (n * n)))}
 		}
 	}
-	g := rng.New(c.Seed)
-	k := newKernel(n, c.Boundary)
-	k.alpha = c.Alpha
-	g.FillNormal(k.v.cur, initMeanV, initStdV)
-	k.re = reaction{da: c.DActivator, di: c.DInhibitor, ra: c.RActivator, ri: c.RInhibitor,
-		threshold: c.TuringThreshold, jacobi: true}
+	g, k := c.newState()
 	// The engine always draws the activator and inhibitor, Turing or not. When the caller
 	// does not want their means and they cannot touch the field (Turing off, or the kick
 	// provably quiet for the whole run), their 2·N² draws are skipped instead (ADR 2).
@@ -158,9 +153,7 @@ func (e *Engine) simulate(steps int, turingEnabled bool, o RunOptions) (*EngineR
 		g.Skip(2 * uint64(n) * uint64(n))
 		turingEnabled = false
 	} else {
-		k.act, k.inh = newGrid(n), newGrid(n)
-		g.FillUniform(k.act.cur, 0, turingInitHigh)
-		g.FillUniform(k.inh.cur, 0, turingInitHigh)
+		k.initReaction(g)
 	}
 	run := &EngineRun{N: n}
 	record := frame
@@ -178,12 +171,8 @@ func (e *Engine) simulate(steps int, turingEnabled bool, o RunOptions) (*EngineR
 			return nil
 		}
 	}
-	st := &stepper{g: g, k: k, spikeP: c.SpikeProbability, turing: turingEnabled, keepReaction: true,
-		checkStability: c.CheckStability, frame: record}
-	if c.QuantumJitter {
-		k.noise = make([]float64, n*n)
-		st.sigma = math.Sqrt(c.JitterVar)
-	}
+	st := c.newStepper(g, k, turingEnabled)
+	st.frame = record
 	m := &run.Metrics
 	m.StepsToInstability = -1
 	err := st.run(steps)
@@ -210,4 +199,34 @@ func (e *Engine) simulate(steps int, turingEnabled bool, o RunOptions) (*EngineR
 		m.InhibitorMean = npexact.Mean(k.inh.cur)
 	}
 	return run, nil
+}
+
+// newState draws the engine's initial field from the seed: the generator and the kernel
+// holding the field, before the activator and inhibitor draws.
+func (c EngineConfig) newState() (*rng.Generator, *kernel) {
+	g := rng.New(c.Seed)
+	k := newKernel(c.GridSize, c.Boundary)
+	k.alpha = c.Alpha
+	g.FillNormal(k.v.cur, initMeanV, initStdV)
+	k.re = reaction{da: c.DActivator, di: c.DInhibitor, ra: c.RActivator, ri: c.RInhibitor,
+		threshold: c.TuringThreshold, jacobi: true}
+	return g, k
+}
+
+// initReaction draws the activator and inhibitor (the draws after the field's).
+func (k *kernel) initReaction(g *rng.Generator) {
+	k.act, k.inh = newGrid(k.n), newGrid(k.n)
+	g.FillUniform(k.act.cur, 0, turingInitHigh)
+	g.FillUniform(k.inh.cur, 0, turingInitHigh)
+}
+
+// newStepper returns the engine's stepper over the state newState drew.
+func (c EngineConfig) newStepper(g *rng.Generator, k *kernel, turingEnabled bool) *stepper {
+	st := &stepper{g: g, k: k, spikeP: c.SpikeProbability, turing: turingEnabled, keepReaction: true,
+		checkStability: c.CheckStability}
+	if c.QuantumJitter {
+		k.noise = make([]float64, k.n*k.n)
+		st.sigma = math.Sqrt(c.JitterVar)
+	}
+	return st
 }

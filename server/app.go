@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"mfn/stream"
 )
 
 // App is a configured service: the handler and everything it owns (worker pool, key stores,
@@ -27,6 +29,7 @@ type App struct {
 	ring      *Keyring
 	pool      *Pool
 	readiness *Readiness
+	streams   *stream.Hub
 	certs     *certReloader
 	keysStamp fileStamp
 	logBuf    *lineBuffer // nil when logs go straight to their writer
@@ -74,8 +77,9 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string) (a 
 	a.pool = NewPool(cfg.Workers, cfg.QueueSize)
 	a.metrics.observePool(a.pool)
 	a.readiness = NewReadiness(a.keys, a.ring, a.pool)
+	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log)
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
-		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness})
+		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Streams: a.streams})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -96,6 +100,7 @@ func (a *App) Metrics() *Metrics { return a.metrics }
 func (a *App) Close() {
 	a.closeOnce.Do(func() {
 		a.readiness.Drain()
+		a.closeStreams(5 * time.Second)
 		a.pool.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -106,6 +111,15 @@ func (a *App) Close() {
 			a.logBuf.Close()
 		}
 	})
+}
+
+// closeStreams ends every live stream, waiting up to d.
+func (a *App) closeStreams(d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if err := a.streams.Shutdown(ctx); err != nil {
+		a.log.Warn("streams did not end in time", "error", err)
+	}
 }
 
 // Reload re-reads the API key file (when force, or when it changed), the crypto key file and
@@ -209,6 +223,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	}
 	shCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
+	// http.Server.Shutdown neither waits for hijacked WebSockets nor ends SSE responses.
+	if err := a.streams.Shutdown(shCtx); err != nil {
+		a.log.Warn("streams did not end in time", "error", err)
+	}
 	if err := srv.Shutdown(shCtx); err != nil {
 		a.log.Warn("in-flight requests did not finish in time; closing them", "error", err)
 		cancelBase()

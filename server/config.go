@@ -51,6 +51,8 @@ type Config struct {
 	TLSCertFile, TLSKeyFile string
 
 	Tracing TracingConfig
+
+	Streams StreamConfig // MFN_STREAM_* (streams.go)
 }
 
 // devAPIKey is the reference's convenience key, accepted in dev when no key is configured.
@@ -211,6 +213,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		p.addf("MFN_TLS_CERT_FILE and MFN_TLS_KEY_FILE must be set together (got cert %q, key %q)", c.TLSCertFile, c.TLSKeyFile)
 	}
 	c.Tracing = tracingFromEnv(getenv, p)
+	c.Streams = streamsFromEnv(p)
 
 	if len(p.list) > 0 {
 		return c, &ConfigError{Problems: p.list}

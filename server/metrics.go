@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"mfn/stream"
 )
 
 // Metrics holds the service's Prometheus registry: the reference's HTTP metrics, the
@@ -29,6 +31,7 @@ type Metrics struct {
 	poolRejected prometheus.Counter
 	rateLimited  *prometheus.CounterVec
 	keyReloads   *prometheus.CounterVec
+	streams      *stream.Metrics
 
 	// children caches the HTTP metrics' children per (route, method), so that counting a
 	// request does not hash label values (see httpChildren).
@@ -145,6 +148,7 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(m.requests, m.duration, m.inProgress, m.fractalDimension, m.growthEvents, m.lyapunov,
 		m.simDuration, m.poolRejected, m.rateLimited, m.keyReloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.streams = stream.NewMetrics(m.reg)
 	return m
 }
 

@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"strings"
+
+	"mfn/stream"
 )
 
 // route describes one endpoint: the facts the middleware needs before the mux runs.
@@ -37,6 +39,12 @@ var routeTable = []route{
 	{method: http.MethodPost, path: "/api/sign"},
 	{method: http.MethodPost, path: "/api/verify"},
 	{method: http.MethodPost, path: "/api/keypair"},
+	// Live streams (stream package): WebSocket authenticates in-band, SSE with X-API-Key.
+	{method: http.MethodGet, path: "/ws/stream_features", public: true},
+	{method: http.MethodGet, path: "/ws/simulation_live", public: true},
+	{method: http.MethodGet, path: "/sse/stream_features"},
+	{method: http.MethodGet, path: "/sse/simulation_live"},
+	{method: http.MethodGet, path: "/ui", public: true},
 }
 
 // otherRoute labels requests to paths that are not routes (metrics, rate-limit buckets, spans).
@@ -83,6 +91,11 @@ func addRoutes(mux *http.ServeMux, s *Server) {
 		"/api/sign":            handleSign(s.crypto),
 		"/api/verify":          handleVerify(s.crypto),
 		"/api/keypair":         handleKeypair(s.crypto),
+		"/ws/stream_features":  s.streams.ServeWS(stream.KindFeatures),
+		"/ws/simulation_live":  s.streams.ServeWS(stream.KindSimulation),
+		"/sse/stream_features": s.streams.ServeSSE(stream.KindFeatures),
+		"/sse/simulation_live": s.streams.ServeSSE(stream.KindSimulation),
+		"/ui":                  stream.UI(),
 	}
 	for _, rt := range routeTable {
 		h, ok := handlers[rt.path]

@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"mfn/stream"
 )
 
 // Server holds the dependencies the handlers share.
@@ -25,6 +27,7 @@ type Server struct {
 	pool      *Pool
 	readiness *Readiness
 	docs      *apiDocs
+	streams   *stream.Hub
 }
 
 // Deps are what NewServer needs; Open builds them from a Config.
@@ -37,6 +40,8 @@ type Deps struct {
 	Keyring   *Keyring // nil when crypto is disabled
 	Pool      *Pool
 	Readiness *Readiness
+	// Streams is the live streams' hub (nil: NewServer makes one, which nothing shuts down).
+	Streams *stream.Hub
 }
 
 // NewReadiness returns the readiness state /ready reports.
@@ -63,6 +68,10 @@ func NewServer(d Deps) (http.Handler, error) {
 	if d.Keyring != nil {
 		s.crypto = &cryptoService{ring: d.Keyring, algorithm: d.Config.CryptoAlgorithm, sigAlg: d.Config.CryptoSignatureAlg,
 			audit: d.Config.CryptoAuditLog, log: d.Logger}
+	}
+	s.streams = d.Streams
+	if s.streams == nil {
+		s.streams = newStreamHub(d.Config, d.APIKeys, d.Metrics, d.Logger)
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, s)

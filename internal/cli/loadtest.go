@@ -44,6 +44,10 @@ type loadtestFlags struct {
 	concurrency, requests                       int
 	duration, timeout                           time.Duration
 	insecure                                    bool
+	// --ws: streaming clients instead of requests (loadtest_ws.go).
+	ws         bool
+	wsStream   string
+	wsInterval int
 }
 
 func runLoadtest(ctx context.Context, env *Env, args []string) error {
@@ -60,11 +64,17 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "timeout of one request")
 	fs.StringVar(&f.format, "format", "text", "output format: text or json")
 	fs.BoolVar(&f.insecure, "insecure", false, "https: do not verify the server's certificate (self-signed test servers)")
+	fs.BoolVar(&f.ws, "ws", false, "WebSocket mode: --concurrency clients each subscribe to --stream for --duration")
+	fs.StringVar(&f.wsStream, "stream", "stream_features", "with --ws: stream_features or simulation_live")
+	fs.IntVar(&f.wsInterval, "interval", 100, "with --ws: update_interval_ms of each stream")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := f.check(env); err != nil {
 		return err
+	}
+	if f.ws {
+		return runWSLoadtest(ctx, env, f)
 	}
 	res, err := loadtest(ctx, f)
 	if err != nil {

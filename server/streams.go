@@ -1,0 +1,100 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"mfn/stream"
+)
+
+// StreamConfig are the live streams' limits (MFN_STREAM_*; docs/streaming.md, ADR 0018).
+type StreamConfig struct {
+	MaxConnections, MaxPerKey int
+	QueueSize                 int
+	MaxMessageBytes           int
+	MaxMessagesPerSecond      int
+	MaxViolations             int
+	HeartbeatInterval         time.Duration
+	HeartbeatTimeout          time.Duration
+	MinFrameInterval          time.Duration
+	WriteTimeout              time.Duration
+}
+
+// streamsFromEnv reads the MFN_STREAM_* variables.
+func streamsFromEnv(p *problems) StreamConfig {
+	d := stream.DefaultOptions()
+	c := StreamConfig{
+		MaxConnections:       p.integer("MFN_STREAM_MAX_CONNECTIONS", d.MaxConnections, 1, 1_000_000),
+		MaxPerKey:            p.integer("MFN_STREAM_MAX_PER_KEY", d.MaxPerKey, 1, 1_000_000),
+		QueueSize:            p.integer("MFN_STREAM_QUEUE_SIZE", d.QueueSize, 1, 100_000),
+		MaxMessageBytes:      p.integer("MFN_STREAM_MAX_MESSAGE_BYTES", int(d.MaxMessageBytes), 256, 16<<20),
+		MaxMessagesPerSecond: p.integer("MFN_STREAM_MAX_MESSAGES_PER_SECOND", d.MaxMessagesPerSecond, 1, 100_000),
+		MaxViolations:        p.integer("MFN_STREAM_MAX_VIOLATIONS", d.MaxViolations, 1, 1_000_000),
+		HeartbeatInterval:    p.duration("MFN_STREAM_HEARTBEAT_INTERVAL", d.HeartbeatInterval, 10*time.Millisecond, time.Hour),
+		HeartbeatTimeout:     p.duration("MFN_STREAM_HEARTBEAT_TIMEOUT", d.HeartbeatTimeout, 10*time.Millisecond, 24*time.Hour),
+		MinFrameInterval:     p.duration("MFN_STREAM_MIN_FRAME_INTERVAL", d.MinFrameInterval, time.Millisecond, 10*time.Second),
+		WriteTimeout:         p.duration("MFN_STREAM_WRITE_TIMEOUT", d.WriteTimeout, 10*time.Millisecond, time.Hour),
+	}
+	if c.HeartbeatTimeout <= c.HeartbeatInterval {
+		p.addf("MFN_STREAM_HEARTBEAT_TIMEOUT=%v: must be longer than MFN_STREAM_HEARTBEAT_INTERVAL=%v", c.HeartbeatTimeout, c.HeartbeatInterval)
+	}
+	return c
+}
+
+// newStreamHub builds the streams' hub from the configuration, sharing the service's API
+// keys (in-band for WebSocket), metrics registry and error format.
+func newStreamHub(cfg Config, keys *APIKeys, m *Metrics, log *slog.Logger) *stream.Hub {
+	c := cfg.Streams
+	if c == (StreamConfig{}) {
+		c = streamsFromEnv(&problems{getenv: func(string) string { return "" }})
+	}
+	var sm *stream.Metrics
+	if m != nil {
+		sm = m.streams
+	}
+	return stream.NewHub(stream.Options{
+		Auth: func(key string) (string, bool) {
+			id, ok := keys.Check(key)
+			return id, ok || !keys.Required()
+		},
+		MaxConnections: c.MaxConnections, MaxPerKey: c.MaxPerKey, QueueSize: c.QueueSize,
+		MaxMessageBytes: int64(c.MaxMessageBytes), MaxMessagesPerSecond: c.MaxMessagesPerSecond,
+		MaxViolations: c.MaxViolations, HeartbeatInterval: c.HeartbeatInterval, HeartbeatTimeout: c.HeartbeatTimeout,
+		MinFrameInterval: c.MinFrameInterval, WriteTimeout: c.WriteTimeout,
+		OriginPatterns: originHosts(cfg.CORSOrigins),
+		WriteError:     writeStreamError,
+		Logger:         log,
+		Metrics:        sm,
+	})
+}
+
+// originHosts turns the CORS origins into the WebSocket origin patterns (host[:port]).
+func originHosts(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if o == "*" {
+			out = append(out, "*")
+			continue
+		}
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, strings.ToLower(u.Host))
+		}
+	}
+	return out
+}
+
+func writeStreamError(w http.ResponseWriter, r *http.Request, status int, detail string, retry time.Duration) {
+	kind := KindBadRequest
+	switch status {
+	case http.StatusUnprocessableEntity:
+		kind = KindInvalid
+	case http.StatusTooManyRequests:
+		kind = KindRateLimited
+	case http.StatusServiceUnavailable:
+		kind = KindUnavailable
+	}
+	writeError(w, r, &Error{Kind: kind, Detail: detail, RetryAfter: int(retry / time.Second)})
+}
