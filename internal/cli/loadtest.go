@@ -80,14 +80,8 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.format == "json" {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
-			return err
-		}
-	} else {
-		res.print(env.Stdout)
+	if err := report(env, f.format, res); err != nil {
+		return err
 	}
 	if res.Errors > 0 {
 		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d requests failed or were answered with an error status", res.Errors, res.Requests+res.Failed)}
@@ -435,6 +429,17 @@ func summarise(f loadtestFlags, target string, elapsed time.Duration, stats []wo
 func percentile(sorted []time.Duration, p float64) time.Duration {
 	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
 	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+// report writes a load-test result as indented JSON or as text.
+func report(env *Env, format string, res interface{ print(io.Writer) }) error {
+	if format == "json" {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	res.print(env.Stdout)
+	return nil
 }
 
 func (r *loadtestResult) print(w io.Writer) {

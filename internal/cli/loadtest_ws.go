@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,14 +48,8 @@ func runWSLoadtest(ctx context.Context, env *Env, f loadtestFlags) error {
 		return fmt.Errorf("%w: --interval=%d: must be in [10, 10000] (ms)", errUsage, f.wsInterval)
 	}
 	res := wsLoadtest(ctx, f)
-	if f.format == "json" {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
-			return err
-		}
-	} else {
-		res.print(env.Stdout)
+	if err := report(env, f.format, res); err != nil {
+		return err
 	}
 	if res.Failed > 0 || res.Errors > 0 || res.ClosedEarly > 0 {
 		return &ExitError{Code: 1, Err: fmt.Errorf("%d clients failed to connect, %d error messages, %d streams closed early",
