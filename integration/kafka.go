@@ -310,8 +310,12 @@ func (s *KafkaSource) Poll(ctx context.Context) ([]Delivery, error) {
 			}
 			st.offsets = append(st.offsets, r.Offset)
 			st.epochs[r.Offset] = r.LeaderEpoch
+			key := string(r.Key)
+			if key == "" { // the record's place is as deterministic as a key
+				key = fmt.Sprintf("kafka:%s/%d@%d", r.Topic, r.Partition, r.Offset)
+			}
 			ds = append(ds, Delivery{
-				Message: Message{Key: string(r.Key), Value: r.Value, Time: r.Timestamp.UTC()},
+				Message: Message{Key: key, Value: r.Value, Time: r.Timestamp.UTC()},
 				Origin:  fmt.Sprintf("kafka:%s/%d@%d", r.Topic, r.Partition, r.Offset),
 				commit:  kafkaCommit{tp, r.Offset},
 			})
