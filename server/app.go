@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"mfn/integration"
 )
 
 // App is a configured service: the handler and everything it owns (worker pool, key stores,
@@ -31,13 +33,18 @@ type App struct {
 	keysStamp fileStamp
 	logBuf    *lineBuffer // nil when logs go straight to their writer
 	handler   http.Handler
+	hub       *integration.Hub // nil without an integrations file
 	closeOnce sync.Once
 }
 
 // Open builds the service from cfg, logging to logOut. It loads the API keys, the crypto key
 // file and the TLS certificate, so that a configuration that cannot work fails here. Close
 // (or Serve) releases what it started.
-func Open(ctx context.Context, cfg Config, logOut io.Writer, version string) (a *App, err error) {
+func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opts ...Option) (a *App, err error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	a = &App{cfg: cfg, metrics: NewMetrics()}
 	if f, ok := logOut.(*os.File); ok && cfg.LogFlush > 0 {
 		a.logBuf = newLineBuffer(f, cfg.LogFlush)
@@ -74,8 +81,15 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string) (a 
 	a.pool = NewPool(cfg.Workers, cfg.QueueSize)
 	a.metrics.observePool(a.pool)
 	a.readiness = NewReadiness(a.keys, a.ring, a.pool)
+	if o.integrations != nil {
+		if a.hub, err = integration.Open(*o.integrations, a.metrics.reg, a.log); err != nil {
+			a.pool.Close()
+			return nil, err
+		}
+		a.readiness.hub = a.hub
+	}
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
-		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness})
+		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -97,6 +111,13 @@ func (a *App) Close() {
 	a.closeOnce.Do(func() {
 		a.readiness.Drain()
 		a.pool.Close()
+		if a.hub != nil { // publishers deliver what they can, the rest stays spooled
+			hctx, hcancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+			if err := a.hub.Close(hctx); err != nil {
+				a.log.Warn("closing integrations", "error", err)
+			}
+			hcancel()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := a.tracing.Shutdown(ctx); err != nil {

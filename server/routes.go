@@ -37,6 +37,7 @@ var routeTable = []route{
 	{method: http.MethodPost, path: "/api/sign"},
 	{method: http.MethodPost, path: "/api/verify"},
 	{method: http.MethodPost, path: "/api/keypair"},
+	{method: http.MethodGet, path: "/health/connectors", rateLimit: 1000},
 }
 
 // otherRoute labels requests to paths that are not routes (metrics, rate-limit buckets, spans).
@@ -75,7 +76,7 @@ func addRoutes(mux *http.ServeMux, s *Server) {
 		"/openapi.json":        handleOpenAPI(s.docs),
 		"/docs":                handleDocs(s.docs),
 		"/nernst":              handleNernst(),
-		"/simulate":            handleSimulate(s.pool, s.metrics, s.tracer),
+		"/simulate":            handleSimulate(s.pool, s.metrics, s.tracer, s.hub),
 		"/validate":            handleValidate(s.pool, s.metrics, s.tracer),
 		"/federated/aggregate": handleAggregate(s.pool, s.metrics, s.tracer),
 		"/api/encrypt":         handleEncrypt(s.crypto),
@@ -83,6 +84,7 @@ func addRoutes(mux *http.ServeMux, s *Server) {
 		"/api/sign":            handleSign(s.crypto),
 		"/api/verify":          handleVerify(s.crypto),
 		"/api/keypair":         handleKeypair(s.crypto),
+		"/health/connectors":   handleConnectorHealth(s.hub),
 	}
 	for _, rt := range routeTable {
 		h, ok := handlers[rt.path]

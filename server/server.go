@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"mfn/integration"
 )
 
 // Server holds the dependencies the handlers share.
@@ -25,6 +27,7 @@ type Server struct {
 	pool      *Pool
 	readiness *Readiness
 	docs      *apiDocs
+	hub       *integration.Hub // nil without integrations
 }
 
 // Deps are what NewServer needs; Open builds them from a Config.
@@ -37,6 +40,8 @@ type Deps struct {
 	Keyring   *Keyring // nil when crypto is disabled
 	Pool      *Pool
 	Readiness *Readiness
+	// Integrations publishes results and reports targets' health (nil: none configured).
+	Integrations *integration.Hub
 }
 
 // NewReadiness returns the readiness state /ready reports.
@@ -54,7 +59,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{log: d.Logger, metrics: d.Metrics, keys: d.APIKeys, pool: d.Pool,
-		readiness: d.Readiness, docs: docs}
+		readiness: d.Readiness, docs: docs, hub: d.Integrations}
 	tr := d.Tracing
 	if tr == nil {
 		tr = &Tracing{Provider: noop.NewTracerProvider(), Propagator: propagation.TraceContext{}}
