@@ -85,11 +85,11 @@ func (p *Publisher) deliver(ctx context.Context, recs []record) bool {
 	for {
 		err := p.attempts(ctx, msgs, &sends)
 		switch {
-		case ctx.Err() != nil:
-			return false
-		case err == nil:
+		case err == nil: // delivered: ack it even if we are being stopped
 			p.m.sent.Add(float64(len(msgs)))
 			p.m.batches.Inc()
+		case ctx.Err() != nil:
+			return false
 		case IsPermanent(err):
 			if derr := p.deadLetter(msgs, err); derr != nil {
 				// Not acked: better to retry a refused batch than to lose it.

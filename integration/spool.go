@@ -93,6 +93,9 @@ type spool struct {
 // tail of a segment is cut off (its records were never confirmed to Publish callers or,
 // if they were, the disk lied), and unacked records are handed out again.
 func openSpool(dir string, maxBytes int64, log *slog.Logger) (*spool, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("spool %s: %w", dir, err)
 	}

@@ -55,20 +55,31 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
-	var b WebhookBody
-	if err := json.Unmarshal(body, &b); err != nil {
-		rc.t.Errorf("receiver: body: %v", err)
+	if err := rc.record(body); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// record stores a body's messages, de-duplicating by key and counting raw deliveries.
+func (rc *receiver) record(body []byte) error {
+	var b WebhookBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		rc.t.Errorf("receiver: body: %v", err)
+		return err
+	}
 	rc.mu.Lock()
+	defer rc.mu.Unlock()
 	for _, m := range b.Messages {
+		if v, seen := rc.vals[m.Key]; seen && v != string(m.Value) {
+			rc.t.Errorf("key %s re-delivered with a different value: %s then %s", m.Key, v, m.Value)
+		}
 		rc.keys[m.Key]++
 		rc.vals[m.Key] = string(m.Value)
 		rc.raw++
 	}
-	rc.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (rc *receiver) setFault(f func(req int, w http.ResponseWriter, r *http.Request, body []byte) bool) {
