@@ -111,3 +111,58 @@ func BenchmarkSpoolAppend(b *testing.B) {
 		})
 	}
 }
+
+// gatedSink holds the first Send until open is closed, so a benchmark can fill the spool
+// before delivery starts.
+type gatedSink struct {
+	Sink
+	open chan struct{}
+}
+
+func (g gatedSink) Send(ctx context.Context, batch []Message) error {
+	<-g.open
+	return g.Sink.Send(ctx, batch)
+}
+
+// BenchmarkDrainWebhook: delivery alone (spool read, POST, ack) of b.N messages already in
+// the spool, one message per request against batches of 100: what a publisher catches up
+// at after an outage.
+func BenchmarkDrainWebhook(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	for _, batch := range []int{1, 100} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			s, err := NewWebhookSink(WebhookConfig{URL: srv.URL, Secret: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			g := gatedSink{Sink: s, open: make(chan struct{})}
+			o := DefaultPublisherOptions()
+			o.Spool.Dir = b.TempDir()
+			o.Batch = BatchOptions{Size: batch, Linger: Duration(2 * time.Millisecond)}
+			p, err := NewPublisher("bench", "bench", g, o, nil, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			msgs := make([]Message, b.N)
+			for i := range msgs {
+				msgs[i] = Message{Key: fmt.Sprintf("k%09d", i), Value: []byte(`{"fractal_dimension":1.2345,"features":[0.1,0.2,0.3]}`)}
+			}
+			if err := p.Publish(context.Background(), msgs...); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			start := time.Now()
+			close(g.open)
+			if err := p.Flush(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+			b.StopTimer()
+			p.Close(context.Background())
+		})
+	}
+}
