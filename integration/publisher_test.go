@@ -379,3 +379,54 @@ func TestPublisherOptionsValidate(t *testing.T) {
 		t.Errorf("NewPublisher with zero options: %v, want an error naming the publisher", err)
 	}
 }
+
+// TestPublishRacingClose: every Publish that returned nil is delivered, by this publisher
+// or the next one on the spool, even when Close lands in the middle of concurrent Publishes.
+func TestPublishRacingClose(t *testing.T) {
+	dir := t.TempDir()
+	first := &fakeSink{}
+	p := newTestPublisher(t, first, testOptions(dir), nil, nil)
+	var mu sync.Mutex
+	accepted := map[string]bool{}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := g; ; i += 4 {
+				m := testMsg(i)
+				if err := p.Publish(context.Background(), m); err != nil {
+					if !errors.Is(err, ErrClosed) {
+						t.Error(err)
+					}
+					return
+				}
+				mu.Lock()
+				accepted[m.Key] = true
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	p.Close(ctx) // may leave some in the spool
+	cancel()
+	wg.Wait()
+	second := &fakeSink{}
+	p = newTestPublisher(t, second, testOptions(dir), nil, nil)
+	if err := p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, a := first.snapshot()
+	_, b := second.snapshot()
+	got := map[string]bool{}
+	for _, m := range append(a, b...) {
+		got[m.Key] = true
+	}
+	if len(accepted) == 0 {
+		t.Fatal("nothing was published")
+	}
+	for k := range accepted {
+		if !got[k] {
+			t.Fatalf("accepted %s was never delivered (%d accepted, %d delivered)", k, len(accepted), len(got))
+		}
+	}
+}

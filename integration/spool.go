@@ -296,6 +296,9 @@ func (s *spool) syncTo(seq uint64) error {
 	upto, w, old := s.written, s.w, s.unsynced
 	s.unsynced = nil
 	s.mu.Unlock()
+	if w == nil {
+		return fmt.Errorf("spool %s: %w", s.dir, ErrClosed)
+	}
 	var errs []error
 	for _, f := range old {
 		errs = append(errs, f.Sync(), f.Close())
@@ -511,6 +514,11 @@ func (s *spool) close() error {
 	}
 	for _, f := range append(s.unsynced, s.w) {
 		errs = append(errs, f.Sync())
+	}
+	if errors.Join(errs...) == nil {
+		s.mu.Lock()
+		s.durable = s.written // appends still waiting for an fsync find theirs done
+		s.mu.Unlock()
 	}
 	errs = append(errs, s.closeFiles())
 	return errors.Join(errs...)
