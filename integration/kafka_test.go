@@ -422,3 +422,50 @@ func BenchmarkKafkaPublish(b *testing.B) {
 		})
 	}
 }
+
+// TestKafkaPublisherRidesOutBrokerErrors: behind a Publisher, a broker refusing the first
+// produce requests costs retries (and breaker trips), not messages: every message arrives.
+func TestKafkaPublisherRidesOutBrokerErrors(t *testing.T) {
+	c := newKafka(t, "results")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	failProduce(c, 6, kerr.NotEnoughReplicas)
+	sink, err := NewKafkaSink(KafkaSinkConfig{Brokers: c.ListenAddrs(), Topic: "results", ProduceRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := DefaultPublisherOptions()
+	opts.Spool.Dir = t.TempDir()
+	opts.Retry = RetryOptions{MaxAttempts: 2, Initial: Duration(10 * time.Millisecond), Max: Duration(50 * time.Millisecond), Jitter: 0.1}
+	opts.Breaker = BreakerOptions{Failures: 2, OpenTimeout: Duration(100 * time.Millisecond), HalfOpenRequests: 1}
+	opts.Batch = BatchOptions{Size: 10, Linger: Duration(5 * time.Millisecond)}
+	p, err := NewPublisher("results", "kafka", sink, opts, NewMetrics(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := testMessages("p", 50)
+	if err := p.Publish(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	src, err := NewKafkaSource(KafkaSourceConfig{Brokers: c.ListenAddrs(), Topics: []string{"results"}, Group: "check"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	got := map[string]bool{}
+	for len(got) < len(msgs) {
+		ds, err := src.Poll(ctx)
+		if err != nil {
+			t.Fatalf("after %d of %d: %v", len(got), len(msgs), err)
+		}
+		for _, d := range ds {
+			got[d.Key] = true
+		}
+	}
+}
