@@ -19,7 +19,7 @@ import (
 
 // workerConfig writes an integrations file: requests from topic "requests" in group
 // "workers", results to topic "results".
-func workerConfig(t *testing.T, c *kfake.Cluster) string {
+func workerConfig(t testing.TB, c *kfake.Cluster) string {
 	t.Helper()
 	brokers, _ := json.Marshal(c.ListenAddrs())
 	path := filepath.Join(t.TempDir(), "integrations.yaml")
@@ -141,5 +141,58 @@ func TestWorkerConfigErrors(t *testing.T) {
 	os.WriteFile(noRoute, []byte("spool_dir: "+dir+"\nconnectors:\n  - {name: in, type: file, file: {dir: "+dir+"}}\npublishers:\n  - {name: out, type: file, file: {dir: "+dir+"}}\n"), 0o644)
 	if code, _, errOut := run(t, "", "worker", "--integrations", noRoute); code != 2 || !strings.Contains(errOut, `no route from "in"`) {
 		t.Errorf("no route: code %d, %q", code, errOut)
+	}
+}
+
+// BenchmarkWorker measures `mfn worker` throughput in simulations per second: 1 or 2
+// workers in one kfake consumer group, 64 default requests (64×64 grid, 64 steps, features
+// with history) per round, timed from the first request produced to the last result read.
+func BenchmarkWorker(b *testing.B) {
+	const n = 64
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			sims := 0
+			for b.Loop() {
+				b.StopTimer()
+				c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, "requests", "results"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				cfg := workerConfig(b, c)
+				ctx, stop := context.WithCancel(context.Background())
+				var wg sync.WaitGroup
+				for range workers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						runWithEnv(ctx, nil, "worker", "--integrations", cfg, "--spool-dir", b.TempDir())
+					}()
+				}
+				if _, err := c.WaitGroupStable(ctx, "workers", workers); err != nil {
+					b.Fatal(err)
+				}
+				cl, _ := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumeTopics("results"),
+					kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+				b.StartTimer()
+				for i := range n {
+					r := &kgo.Record{Topic: "requests", Key: []byte(strconv.Itoa(i)), Value: []byte(fmt.Sprintf(`{"seed": %d}`, i))}
+					if err := cl.ProduceSync(ctx, r).FirstErr(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				got := map[string]bool{}
+				for len(got) < n {
+					cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { got[string(r.Key)] = true })
+				}
+				b.StopTimer()
+				sims += n
+				cl.Close()
+				stop()
+				wg.Wait()
+				c.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(sims)/b.Elapsed().Seconds(), "sims/s")
+		})
 	}
 }
