@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"mfn/integration"
 	"mfn/stream"
 )
 
@@ -34,13 +35,18 @@ type App struct {
 	keysStamp fileStamp
 	logBuf    *lineBuffer // nil when logs go straight to their writer
 	handler   http.Handler
+	hub       *integration.Hub // nil without an integrations file
 	closeOnce sync.Once
 }
 
 // Open builds the service from cfg, logging to logOut. It loads the API keys, the crypto key
 // file and the TLS certificate, so that a configuration that cannot work fails here. Close
 // (or Serve) releases what it started.
-func Open(ctx context.Context, cfg Config, logOut io.Writer, version string) (a *App, err error) {
+func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opts ...Option) (a *App, err error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	a = &App{cfg: cfg, metrics: NewMetrics()}
 	if f, ok := logOut.(*os.File); ok && cfg.LogFlush > 0 {
 		a.logBuf = newLineBuffer(f, cfg.LogFlush)
@@ -78,8 +84,15 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string) (a 
 	a.metrics.observePool(a.pool)
 	a.readiness = NewReadiness(a.keys, a.ring, a.pool)
 	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log)
+	if o.integrations != nil {
+		if a.hub, err = integration.Open(*o.integrations, a.metrics.reg, a.log); err != nil {
+			a.pool.Close()
+			return nil, err
+		}
+		a.readiness.hub = a.hub
+	}
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
-		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Streams: a.streams})
+		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -102,6 +115,13 @@ func (a *App) Close() {
 		a.readiness.Drain()
 		a.closeStreams(5 * time.Second)
 		a.pool.Close()
+		if a.hub != nil { // publishers deliver what they can, the rest stays spooled
+			hctx, hcancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+			if err := a.hub.Close(hctx); err != nil {
+				a.log.Warn("closing integrations", "error", err)
+			}
+			hcancel()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := a.tracing.Shutdown(ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"mfn/integration"
 	"mfn/nernst"
 )
 
@@ -35,6 +36,7 @@ type Readiness struct {
 	keys     *APIKeys
 	ring     *Keyring // nil when crypto is disabled
 	pool     *Pool
+	hub      *integration.Hub // nil without integrations
 	draining atomic.Bool
 }
 
@@ -65,6 +67,11 @@ func (rd *Readiness) check() (bool, *object) {
 	} else {
 		ok = false
 		checks.str("worker_pool", "closed")
+	}
+	if rd.hub != nil {
+		up, why := integrationsReady(rd.hub)
+		ok = ok && up
+		checks.str("integrations", why)
 	}
 	if rd.draining.Load() {
 		ok = false

@@ -45,6 +45,7 @@ var routeTable = []route{
 	{method: http.MethodGet, path: "/sse/stream_features"},
 	{method: http.MethodGet, path: "/sse/simulation_live"},
 	{method: http.MethodGet, path: "/ui", public: true},
+	{method: http.MethodGet, path: "/health/connectors", rateLimit: 1000},
 }
 
 // otherRoute labels requests to paths that are not routes (metrics, rate-limit buckets, spans).
@@ -83,7 +84,7 @@ func addRoutes(mux *http.ServeMux, s *Server) {
 		"/openapi.json":        handleOpenAPI(s.docs),
 		"/docs":                handleDocs(s.docs),
 		"/nernst":              handleNernst(),
-		"/simulate":            handleSimulate(s.pool, s.metrics, s.tracer),
+		"/simulate":            handleSimulate(s.pool, s.metrics, s.tracer, s.hub),
 		"/validate":            handleValidate(s.pool, s.metrics, s.tracer),
 		"/federated/aggregate": handleAggregate(s.pool, s.metrics, s.tracer),
 		"/api/encrypt":         handleEncrypt(s.crypto),
@@ -96,6 +97,7 @@ func addRoutes(mux *http.ServeMux, s *Server) {
 		"/sse/stream_features": s.streams.ServeSSE(stream.KindFeatures),
 		"/sse/simulation_live": s.streams.ServeSSE(stream.KindSimulation),
 		"/ui":                  stream.UI(),
+		"/health/connectors":   handleConnectorHealth(s.hub),
 	}
 	for _, rt := range routeTable {
 		h, ok := handlers[rt.path]

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"mfn/integration"
 	"mfn/stream"
 )
 
@@ -28,6 +29,7 @@ type Server struct {
 	readiness *Readiness
 	docs      *apiDocs
 	streams   *stream.Hub
+	hub       *integration.Hub // nil without integrations
 }
 
 // Deps are what NewServer needs; Open builds them from a Config.
@@ -42,6 +44,8 @@ type Deps struct {
 	Readiness *Readiness
 	// Streams is the live streams' hub (nil: NewServer makes one, which nothing shuts down).
 	Streams *stream.Hub
+	// Integrations publishes results and reports targets' health (nil: none configured).
+	Integrations *integration.Hub
 }
 
 // NewReadiness returns the readiness state /ready reports.
@@ -59,7 +63,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{log: d.Logger, metrics: d.Metrics, keys: d.APIKeys, pool: d.Pool,
-		readiness: d.Readiness, docs: docs}
+		readiness: d.Readiness, docs: docs, hub: d.Integrations}
 	tr := d.Tracing
 	if tr == nil {
 		tr = &Tracing{Provider: noop.NewTracerProvider(), Propagator: propagation.TraceContext{}}

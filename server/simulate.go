@@ -12,6 +12,7 @@ import (
 
 	"mfn/field"
 	"mfn/fractal"
+	"mfn/integration"
 	"mfn/npexact"
 	"mfn/rng"
 )
@@ -117,7 +118,7 @@ func simulate(ctx context.Context, tracer trace.Tracer, seed uint64, p field.Leg
 }
 
 // handleSimulate is POST /simulate, run on the worker pool.
-func handleSimulate(pool *Pool, m *Metrics, tracer trace.Tracer) http.Handler {
+func handleSimulate(pool *Pool, m *Metrics, tracer trace.Tracer, hub *integration.Hub) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, p, err := decodeSimulate(r)
 		if err != nil {
@@ -134,9 +135,18 @@ func handleSimulate(pool *Pool, m *Metrics, tracer trace.Tracer) http.Handler {
 		m.simDuration.WithLabelValues("/simulate").Observe(res.Elapsed.Seconds())
 		m.fractalDimension.Observe(res.FractalDimension)
 		m.growthEvents.Add(float64(res.GrowthEvents))
-		newObject().int("growth_events", res.GrowthEvents).
+		o := newObject().int("growth_events", res.GrowthEvents).
 			float("pot_min_mV", res.PotMin).float("pot_max_mV", res.PotMax).
 			float("pot_mean_mV", res.PotMean).float("pot_std_mV", res.PotStd).
-			float("fractal_dimension", res.FractalDimension).write(w, r)
+			float("fractal_dimension", res.FractalDimension)
+		if hub != nil && o.err == nil {
+			// Durable in the route's spools before the client hears of it; a spool that
+			// cannot take it (disk full) is a 503 the client may retry.
+			if err := publishSimulate(r.Context(), hub, req, append(o.b[:len(o.b):len(o.b)], '}')); err != nil {
+				writeError(w, r, &Error{Kind: KindUnavailable, Detail: "the result could not be queued for publishing", Err: err})
+				return
+			}
+		}
+		o.write(w, r)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"mfn/integration"
 	"mfn/server"
 )
 
@@ -19,7 +20,7 @@ func init() {
 	})
 }
 
-const serveSynopsis = `serve [--addr :8000] [--check-config] [--init-key-file PATH]
+const serveSynopsis = `serve [--addr :8000] [--check-config] [--init-key-file PATH] [--integrations FILE]
 
 Everything else comes from the environment: MFN_ENV (dev, staging, prod), MFN_API_KEY_REQUIRED,
 MFN_API_KEY, MFN_API_KEYS, MFN_API_KEYS_FILE, MFN_RATE_LIMIT_ENABLED, MFN_RATE_LIMIT_REQUESTS,
@@ -38,6 +39,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	addr := fs.String("addr", ":8000", "address to listen on")
 	check := fs.Bool("check-config", false, "validate the configuration (and the files it names), print a summary, and exit")
 	initKeys := fs.String("init-key-file", "", "write a new crypto key file (fresh AES-256 and Ed25519 keys) at `PATH` and exit")
+	integrations := fs.String("integrations", "", "publish results to the connectors and publishers of the integrations `FILE` (YAML or JSON; docs/integrations.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -56,6 +58,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
+	var opts []server.Option
+	if *integrations != "" {
+		icfg, err := integration.LoadConfig(*integrations)
+		if err != nil {
+			return &ExitError{Code: 2, Err: err}
+		}
+		opts = append(opts, server.WithIntegrations(icfg))
+		if *check {
+			fmt.Fprintf(env.Stdout, "integrations: %d connectors, %d publishers, %d routes (%s)\n",
+				len(icfg.Connectors), len(icfg.Publishers), len(icfg.Routes), *integrations)
+		}
+	}
 	if *check {
 		if err := server.CheckConfig(cfg); err != nil {
 			return &ExitError{Code: 2, Err: err}
@@ -64,7 +78,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "configuration OK")
 		return nil
 	}
-	app, err := server.Open(ctx, cfg, env.Stdout, Version)
+	app, err := server.Open(ctx, cfg, env.Stdout, Version, opts...)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}

@@ -1,0 +1,417 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// KafkaSinkConfig is a Kafka publisher's target: an idempotent producer (franz-go's default)
+// with acks from all in-sync replicas, keyed by Message.Key.
+type KafkaSinkConfig struct {
+	Brokers  []string `yaml:"brokers" json:"brokers"`
+	Topic    string   `yaml:"topic" json:"topic"`
+	ClientID string   `yaml:"client_id" json:"client_id"`
+	// Timeout bounds one batch's delivery (franz-go's record delivery timeout).
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+	// ProduceRetries is how often franz-go itself retries a record before the batch fails
+	// back to the Publisher, whose retries, breaker and spool take over. Small on purpose:
+	// an unbounded client-side retry would hide an outage from the breaker.
+	ProduceRetries int `yaml:"produce_retries" json:"produce_retries"`
+}
+
+// Defaults fills unset fields.
+func (c *KafkaSinkConfig) Defaults() {
+	if c.Timeout == 0 {
+		c.Timeout = Duration(10 * time.Second)
+	}
+	if c.ProduceRetries == 0 {
+		c.ProduceRetries = 3
+	}
+	if c.ClientID == "" {
+		c.ClientID = "mfn"
+	}
+}
+
+// Validate reports the first bad field, named by its configuration key.
+func (c KafkaSinkConfig) Validate() error {
+	if err := validBrokers(c.Brokers); err != nil {
+		return err
+	}
+	if c.Topic == "" {
+		return errors.New("topic: must be set")
+	}
+	if c.Timeout.D() < time.Millisecond {
+		return fmt.Errorf("timeout: %s is too short (at least 1ms)", c.Timeout.D())
+	}
+	if c.ProduceRetries < 0 || c.ProduceRetries > 100 {
+		return fmt.Errorf("produce_retries: %d is out of range [0, 100]", c.ProduceRetries)
+	}
+	return nil
+}
+
+func validBrokers(bs []string) error {
+	if len(bs) == 0 {
+		return errors.New("brokers: at least one host:port is needed")
+	}
+	for i, b := range bs {
+		if b == "" {
+			return fmt.Errorf("brokers[%d]: empty address", i)
+		}
+	}
+	return nil
+}
+
+// KafkaSink produces batches to one topic.
+type KafkaSink struct {
+	opts []kgo.Opt
+	mu   sync.Mutex // guards cl, which Send replaces after a failure
+	cl   *kgo.Client
+}
+
+func (s *KafkaSink) client() *kgo.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cl
+}
+
+// NewKafkaSink connects lazily: franz-go dials on first use, so a broker that is down at
+// startup shows in Check and in the breaker, not as a startup failure.
+func NewKafkaSink(cfg KafkaSinkConfig, extra ...kgo.Opt) (*KafkaSink, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	opts := append([]kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ClientID(cfg.ClientID),
+		kgo.DefaultProduceTopic(cfg.Topic),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.RecordDeliveryTimeout(cfg.Timeout.D()),
+		kgo.RecordRetries(cfg.ProduceRetries),
+		kgo.ProducerLinger(0), // the Publisher batches; a batch goes out as it is
+		kgo.MetadataMinAge(time.Second),
+	}, extra...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &KafkaSink{opts: opts, cl: cl}, nil
+}
+
+// Send produces the whole batch and waits for every acknowledgement.
+func (s *KafkaSink) Send(ctx context.Context, batch []Message) error {
+	recs := make([]*kgo.Record, len(batch))
+	for i, m := range batch {
+		recs[i] = &kgo.Record{Key: []byte(m.Key), Value: m.Value, Timestamp: m.Time}
+	}
+	if err := s.client().ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		// A failed idempotent batch can leave the client's sequence state for the partition
+		// waiting on records it gave up on; a fresh client (a new producer ID) starts clean.
+		// The retry may duplicate what the broker did store; keys make that harmless.
+		if cl, nerr := kgo.NewClient(s.opts...); nerr == nil {
+			s.mu.Lock()
+			old := s.cl
+			s.cl = cl
+			s.mu.Unlock()
+			old.Close()
+		}
+		return fmt.Errorf("kafka produce: %w", err)
+	}
+	return nil
+}
+
+// Check asks a broker for its metadata.
+func (s *KafkaSink) Check(ctx context.Context) error { return s.client().Ping(ctx) }
+
+// Close flushes nothing (Send is synchronous) and closes the client.
+func (s *KafkaSink) Close() error {
+	s.client().Close()
+	return nil
+}
+
+// KafkaSourceConfig is a Kafka connector: a consumer-group member reading requests (JSON
+// values) from its topics. Adding members with the same group spreads the partitions.
+type KafkaSourceConfig struct {
+	Brokers  []string `yaml:"brokers" json:"brokers"`
+	Topics   []string `yaml:"topics" json:"topics"`
+	Group    string   `yaml:"group" json:"group"`
+	ClientID string   `yaml:"client_id" json:"client_id"`
+	// MaxPoll bounds the records one Poll returns (one unit of work between commits).
+	MaxPoll int `yaml:"max_poll" json:"max_poll"`
+	// Start is where a group without committed offsets begins: earliest or latest.
+	Start string `yaml:"start" json:"start"`
+	// SessionTimeout and RebalanceTimeout are the group's; handling one poll's records must
+	// fit in RebalanceTimeout, since rebalances wait for it.
+	SessionTimeout   Duration `yaml:"session_timeout" json:"session_timeout"`
+	RebalanceTimeout Duration `yaml:"rebalance_timeout" json:"rebalance_timeout"`
+}
+
+// Defaults fills unset fields.
+func (c *KafkaSourceConfig) Defaults() {
+	if c.MaxPoll == 0 {
+		c.MaxPoll = 64
+	}
+	if c.Start == "" {
+		c.Start = "earliest"
+	}
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = Duration(45 * time.Second)
+	}
+	if c.RebalanceTimeout == 0 {
+		c.RebalanceTimeout = Duration(60 * time.Second)
+	}
+	if c.ClientID == "" {
+		c.ClientID = "mfn-worker"
+	}
+}
+
+// Validate reports the first bad field, named by its configuration key.
+func (c KafkaSourceConfig) Validate() error {
+	if err := validBrokers(c.Brokers); err != nil {
+		return err
+	}
+	if len(c.Topics) == 0 {
+		return errors.New("topics: at least one topic is needed")
+	}
+	for i, t := range c.Topics {
+		if t == "" {
+			return fmt.Errorf("topics[%d]: empty topic", i)
+		}
+	}
+	if c.Group == "" {
+		return errors.New("group: must be set (the consumer group workers share)")
+	}
+	if c.MaxPoll < 1 || c.MaxPoll > 10000 {
+		return fmt.Errorf("max_poll: %d is out of range [1, 10000]", c.MaxPoll)
+	}
+	if c.Start != "earliest" && c.Start != "latest" {
+		return fmt.Errorf("start: %q must be one of earliest, latest", c.Start)
+	}
+	if c.SessionTimeout.D() < time.Second {
+		return fmt.Errorf("session_timeout: %s is too short (at least 1s)", c.SessionTimeout.D())
+	}
+	if c.RebalanceTimeout.D() < time.Second {
+		return fmt.Errorf("rebalance_timeout: %s is too short (at least 1s)", c.RebalanceTimeout.D())
+	}
+	return nil
+}
+
+// KafkaSource is one consumer-group member. Rebalances are blocked from a Poll until the
+// next Poll (or Close), so every record handed out is committed, if at all, while this member
+// still owns its partition. Commit advances a partition's offset only over a contiguous run
+// of committed deliveries, so a delivery left out (failed, or not reached before shutdown)
+// and everything after it is handed out again rather than skipped.
+type KafkaSource struct {
+	cl        *kgo.Client
+	maxPoll   int
+	closeOnce sync.Once
+
+	mu      sync.Mutex
+	pending map[topicPartition]*partitionState
+}
+
+type topicPartition struct {
+	topic     string
+	partition int32
+}
+
+// partitionState is what was handed out of one partition and not yet committed.
+type partitionState struct {
+	offsets []int64 // ascending, as polled
+	epochs  map[int64]int32
+	done    map[int64]bool
+}
+
+// kafkaCommit is a Delivery's bookkeeping.
+type kafkaCommit struct {
+	tp     topicPartition
+	offset int64
+}
+
+// NewKafkaSource joins the group on first Poll.
+func NewKafkaSource(cfg KafkaSourceConfig, extra ...kgo.Opt) (*KafkaSource, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &KafkaSource{maxPoll: cfg.MaxPoll, pending: map[topicPartition]*partitionState{}}
+	start := kgo.NewOffset().AtStart()
+	if cfg.Start == "latest" {
+		start = kgo.NewOffset().AtEnd()
+	}
+	forget := func(_ context.Context, _ *kgo.Client, lost map[string][]int32) { s.forget(lost) }
+	opts := append([]kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ClientID(cfg.ClientID),
+		kgo.ConsumeTopics(cfg.Topics...),
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeResetOffset(start),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.SessionTimeout(cfg.SessionTimeout.D()),
+		kgo.RebalanceTimeout(cfg.RebalanceTimeout.D()),
+		kgo.OnPartitionsRevoked(forget),
+		kgo.OnPartitionsLost(forget),
+	}, extra...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.cl = cl
+	return s, nil
+}
+
+// forget drops the bookkeeping of partitions this member no longer owns: their uncommitted
+// records go to the new owner from the last committed offset.
+func (s *KafkaSource) forget(parts map[string][]int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for t, ps := range parts {
+		for _, p := range ps {
+			delete(s.pending, topicPartition{t, p})
+		}
+	}
+}
+
+// Poll lets a pending rebalance through (the previous poll's records are handled by now),
+// then waits for records.
+func (s *KafkaSource) Poll(ctx context.Context) ([]Delivery, error) {
+	for {
+		s.cl.AllowRebalance()
+		fs := s.cl.PollRecords(ctx, s.maxPoll)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if fs.IsClientClosed() {
+			return nil, kgo.ErrClientClosed
+		}
+		var errs []error
+		fs.EachError(func(t string, p int32, err error) {
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				errs = append(errs, fmt.Errorf("kafka fetch %s/%d: %w", t, p, err))
+			}
+		})
+		var ds []Delivery
+		s.mu.Lock()
+		fs.EachRecord(func(r *kgo.Record) {
+			tp := topicPartition{r.Topic, r.Partition}
+			st := s.pending[tp]
+			if st == nil {
+				st = &partitionState{epochs: map[int64]int32{}, done: map[int64]bool{}}
+				s.pending[tp] = st
+			}
+			st.offsets = append(st.offsets, r.Offset)
+			st.epochs[r.Offset] = r.LeaderEpoch
+			key := string(r.Key)
+			if key == "" { // the record's place is as deterministic as a key
+				key = fmt.Sprintf("kafka:%s/%d@%d", r.Topic, r.Partition, r.Offset)
+			}
+			ds = append(ds, Delivery{
+				Message: Message{Key: key, Value: r.Value, Time: r.Timestamp.UTC()},
+				Origin:  fmt.Sprintf("kafka:%s/%d@%d", r.Topic, r.Partition, r.Offset),
+				commit:  kafkaCommit{tp, r.Offset},
+			})
+		})
+		s.mu.Unlock()
+		if len(ds) > 0 {
+			return ds, nil
+		}
+		if len(errs) > 0 {
+			return nil, errors.Join(errs...)
+		}
+	}
+}
+
+// Commit marks ds handled and commits, per partition, the offset after the longest handled
+// prefix of what was handed out.
+func (s *KafkaSource) Commit(ctx context.Context, ds []Delivery) error {
+	s.mu.Lock()
+	for _, d := range ds {
+		kc, ok := d.commit.(kafkaCommit)
+		if !ok {
+			s.mu.Unlock()
+			return fmt.Errorf("kafka commit: delivery %q is not from a Kafka source", d.Origin)
+		}
+		if st := s.pending[kc.tp]; st != nil { // nil: revoked since; the new owner redoes it
+			st.done[kc.offset] = true
+		}
+	}
+	offsets := map[string]map[int32]kgo.EpochOffset{}
+	for tp, st := range s.pending {
+		n := 0
+		for n < len(st.offsets) && st.done[st.offsets[n]] {
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		last := st.offsets[n-1]
+		if offsets[tp.topic] == nil {
+			offsets[tp.topic] = map[int32]kgo.EpochOffset{}
+		}
+		offsets[tp.topic][tp.partition] = kgo.EpochOffset{Epoch: st.epochs[last], Offset: last + 1}
+		for _, o := range st.offsets[:n] {
+			delete(st.done, o)
+			delete(st.epochs, o)
+		}
+		st.offsets = append(st.offsets[:0], st.offsets[n:]...)
+	}
+	s.mu.Unlock()
+	if len(offsets) == 0 {
+		return nil
+	}
+	var cerr error
+	s.cl.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		if err != nil {
+			cerr = err
+			return
+		}
+		cerr = commitResponseError(resp)
+	})
+	if cerr != nil {
+		return fmt.Errorf("kafka commit %s: %w", describeOffsets(offsets), cerr)
+	}
+	return nil
+}
+
+// commitResponseError is the first partition error of an offset commit.
+func commitResponseError(resp *kmsg.OffsetCommitResponse) error {
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				return fmt.Errorf("%s/%d: %w", t.Topic, p.Partition, err)
+			}
+		}
+	}
+	return nil
+}
+
+// describeOffsets is a short, ordered text of a commit for error messages.
+func describeOffsets(offsets map[string]map[int32]kgo.EpochOffset) string {
+	var parts []string
+	for t, ps := range offsets {
+		for p, eo := range ps {
+			parts = append(parts, fmt.Sprintf("%s/%d@%d", t, p, eo.Offset))
+		}
+	}
+	sort.Strings(parts)
+	return fmt.Sprint(parts)
+}
+
+// Check asks a broker for its metadata.
+func (s *KafkaSource) Check(ctx context.Context) error { return s.cl.Ping(ctx) }
+
+// Close leaves the group (letting the rebalance it causes through) and closes the client.
+// What was handed out and not committed goes to the next owner.
+func (s *KafkaSource) Close() error {
+	s.closeOnce.Do(s.cl.CloseAllowingRebalance)
+	return nil
+}

@@ -1,0 +1,88 @@
+package simjob
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"mfn/features"
+	"mfn/integration"
+)
+
+func TestProcessPublishesTheFeatureVector(t *testing.T) {
+	msg := integration.Message{Key: "job-1", Value: []byte(`{"seed": 7, "grid_size": 16, "steps": 8}`)}
+	out, err := Process(context.Background(), msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	if err := json.Unmarshal(out.Value, &res); err != nil {
+		t.Fatal(err)
+	}
+	if out.Key != "job-1" || res.Key != "job-1" {
+		t.Errorf("result key %q / %q, want the request's job-1", out.Key, res.Key)
+	}
+	for _, n := range features.Names() {
+		if _, ok := res.Features[n]; !ok {
+			t.Errorf("feature %s missing", n)
+		}
+	}
+	if len(res.Features) != features.Count || res.Request.Seed != 7 || res.Request.GridSize != 16 || res.Request.Alpha != 0.18 {
+		t.Errorf("result %+v: want 18 features and the request echoed with defaults", res)
+	}
+	// Deterministic: the same request gives the same features.
+	again, _ := Process(context.Background(), msg)
+	var res2 Result
+	_ = json.Unmarshal(again.Value, &res2)
+	for n, v := range res.Features {
+		if res2.Features[n] != v {
+			t.Errorf("feature %s: %v then %v", n, v, res2.Features[n])
+		}
+	}
+}
+
+func TestProcessKeyWithoutMessageKey(t *testing.T) {
+	a, err := Process(context.Background(), integration.Message{Value: []byte(`{"grid_size": 8, "steps": 2}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Process(context.Background(), integration.Message{Value: []byte(`{"grid_size": 8, "steps": 2}`)})
+	if a.Key == "" || a.Key != b.Key {
+		t.Errorf("keys %q, %q: want one deterministic key", a.Key, b.Key)
+	}
+	c, _ := Process(context.Background(), integration.Message{Value: []byte(`{"id": "r-9", "grid_size": 8, "steps": 2}`)})
+	if c.Key != "r-9" {
+		t.Errorf("key %q, want the request's id r-9", c.Key)
+	}
+}
+
+func TestDecodeRefusesBadRequests(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"grid_size": 4}`:                  "grid_size: 4",
+		`{"steps": 0}`:                      "steps: 0",
+		`{"grid_size": 256, "steps": 1000}`: "grid_size²·steps",
+		`{"alpha": 0.9}`:                    "alpha",
+		`{"seed": -1}`:                      "seed",
+		`{"grid": 64}`:                      "unknown field",
+		`{"steps": "many"}`:                 "steps",
+		`not json`:                          "request",
+		`{} {}`:                             "more than one",
+	} {
+		if _, err := Decode([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Decode(%s) = %v, want an error naming %q", in, err, want)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{}`, `{"seed": 1, "grid_size": 8, "steps": 1}`, `{"alpha": 1e308}`, `[]`, `{"steps": 1e99}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Decode(data)
+		if err == nil && (r.GridSize < 8 || r.GridSize > maxGrid || r.Steps < 1 || r.Steps > maxSteps) {
+			t.Fatalf("accepted %+v", r)
+		}
+	})
+}
