@@ -83,7 +83,6 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 	a.pool = NewPool(cfg.Workers, cfg.QueueSize)
 	a.metrics.observePool(a.pool)
 	a.readiness = NewReadiness(a.keys, a.ring, a.pool)
-	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log)
 	if o.integrations != nil {
 		if a.hub, err = integration.Open(*o.integrations, a.metrics.reg, a.log); err != nil {
 			a.pool.Close()
@@ -91,6 +90,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		}
 		a.readiness.hub = a.hub
 	}
+	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub)
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
 		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams})
 	if err != nil {

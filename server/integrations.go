@@ -3,11 +3,13 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
 	"mfn/integration"
+	"mfn/stream"
 )
 
 // Option adjusts Open beyond the environment's configuration.
@@ -93,4 +95,32 @@ func integrationsReady(hub *integration.Hub) (bool, string) {
 		return true, "disabled"
 	}
 	return hub.Ready()
+}
+
+// streamPublished is the message a finished simulation stream becomes on route "stream".
+type streamPublished struct {
+	Params   simulatePublishedInput `json:"params"`
+	Steps    int                    `json:"steps"`
+	Complete json.RawMessage        `json:"simulation_complete"`
+}
+
+// publishStream returns the streams' Completed hook: each simulation stream that runs to its
+// end is published on route "stream" under a fresh key (nil without that route). A failure
+// is logged; the client already has its frames.
+func publishStream(hub *integration.Hub, log *slog.Logger) func(context.Context, stream.SimParams, json.RawMessage) {
+	if hub == nil || !hub.HasRoute(integration.RouteStream) {
+		return nil
+	}
+	return func(ctx context.Context, p stream.SimParams, complete json.RawMessage) {
+		v, err := json.Marshal(streamPublished{Steps: p.Steps, Complete: complete, Params: simulatePublishedInput{
+			Seed: p.Seed, GridSize: p.GridSize, Steps: p.Steps, Alpha: p.Alpha,
+			SpikeProbability: p.SpikeProbability, TuringEnabled: p.TuringEnabled}})
+		if err == nil {
+			err = hub.Publish(context.WithoutCancel(ctx), integration.RouteStream,
+				integration.Message{Key: "stream-" + newUUID(), Value: v, Time: time.Now().UTC()})
+		}
+		if err != nil {
+			log.Error("publishing a finished stream on route stream", "error", err)
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -161,4 +163,106 @@ func TestConnectorHealthWithoutIntegrations(t *testing.T) {
 	if r := call(app.Handler(), "GET", "/ready", ""); strings.Contains(r.Body.String(), "integrations") {
 		t.Errorf("/ready = %s", r.Body)
 	}
+}
+
+// TestFinishedStreamsArePublished: with a route from "stream", a simulation stream that runs
+// to its end reaches the publisher with its params and its simulation_complete message; a
+// feature stream (endless) and /simulate publish nothing there.
+func TestFinishedStreamsArePublished(t *testing.T) {
+	icfg, err := integration.ParseConfig([]byte(fmt.Sprintf(`spool_dir: %s
+publishers:
+  - name: runs
+    type: file
+    file: {dir: %s, format: jsonl}
+    batch: {size: 1, linger: 0s}
+routes:
+  - from: stream
+    to: [runs]
+`, t.TempDir(), t.TempDir())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := Open(context.Background(), cfg, io.Discard, "test", WithIntegrations(icfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+
+	// A run of 3 steps: three state frames, then the completion, then the handler returns.
+	rec := call(app.Handler(), "GET", "/sse/simulation_live?steps=3&grid_size=16&seed=9", "")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "simulation_complete") {
+		t.Fatalf("/sse/simulation_live: %d %s", rec.Code, rec.Body)
+	}
+	if rec := call(app.Handler(), "POST", "/simulate", `{"seed": 3, "grid_size": 16, "steps": 4}`); rec.Code != 200 {
+		t.Fatalf("/simulate: %d %s", rec.Code, rec.Body)
+	}
+	pub := app.hub.Publisher("runs")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := pub.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got []integration.Message
+	for _, path := range jsonlFiles(t, icfg.Publishers[0].File.Dir) {
+		got = append(got, readJSONL(t, path)...)
+	}
+	if len(got) != 1 {
+		t.Fatalf("published %d messages on route stream, want 1 (the finished simulation only): %v", len(got), got)
+	}
+	var v struct {
+		Params   map[string]any `json:"params"`
+		Steps    int            `json:"steps"`
+		Complete struct {
+			Type    string `json:"type"`
+			Payload struct {
+				FinalMetrics map[string]any `json:"final_metrics"`
+			} `json:"payload"`
+		} `json:"simulation_complete"`
+	}
+	if err := json.Unmarshal(got[0].Value, &v); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got[0].Key, "stream-") || v.Steps != 3 || v.Params["seed"] != 9.0 || v.Params["grid_size"] != 16.0 ||
+		v.Complete.Type != "simulation_complete" || v.Complete.Payload.FinalMetrics["growth_events"] == nil {
+		t.Errorf("published %s (key %q), want the run's params and its completion", got[0].Value, got[0].Key)
+	}
+}
+
+// jsonlFiles lists the JSONL files (finished or still open) a file publisher wrote in dir.
+func jsonlFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, pat := range []string{"*.jsonl", "*.jsonl.part"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m...)
+	}
+	return out
+}
+
+// readJSONL reads a file publisher's lines back as messages.
+func readJSONL(t *testing.T, path string) []integration.Message {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []integration.Message
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if line == "" {
+			continue
+		}
+		var m integration.Message
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -75,7 +75,7 @@ func NewServer(d Deps) (http.Handler, error) {
 	}
 	s.streams = d.Streams
 	if s.streams == nil {
-		s.streams = newStreamHub(d.Config, d.APIKeys, d.Metrics, d.Logger)
+		s.streams = newStreamHub(d.Config, d.APIKeys, d.Metrics, d.Logger, d.Integrations)
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, s)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"mfn/integration"
 	"mfn/stream"
 )
 
@@ -45,8 +46,9 @@ func streamsFromEnv(p *problems) StreamConfig {
 }
 
 // newStreamHub builds the streams' hub from the configuration, sharing the service's API
-// keys (in-band for WebSocket), metrics registry and error format.
-func newStreamHub(cfg Config, keys *APIKeys, m *Metrics, log *slog.Logger) *stream.Hub {
+// keys (in-band for WebSocket), metrics registry and error format. With integrations, a
+// simulation stream that runs to its end is published on route "stream".
+func newStreamHub(cfg Config, keys *APIKeys, m *Metrics, log *slog.Logger, hub *integration.Hub) *stream.Hub {
 	c := cfg.Streams
 	if c == (StreamConfig{}) {
 		c = streamsFromEnv(&problems{getenv: func(string) string { return "" }})
@@ -68,6 +70,7 @@ func newStreamHub(cfg Config, keys *APIKeys, m *Metrics, log *slog.Logger) *stre
 		WriteError:     writeStreamError,
 		Logger:         log,
 		Metrics:        sm,
+		Completed:      publishStream(hub, log),
 	})
 }
 

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -44,6 +45,10 @@ type Options struct {
 	WriteError func(w http.ResponseWriter, r *http.Request, status int, detail string, retryAfter time.Duration)
 	Logger     *slog.Logger
 	Metrics    *Metrics
+	// Completed, if set, hears of every simulation stream that ran to its end: its params
+	// and its simulation_complete message (the service publishes them on route "stream").
+	// It runs on the stream's goroutine, so it should not block for long.
+	Completed func(ctx context.Context, params SimParams, complete json.RawMessage)
 	// Now is the clock (tests).
 	Now func() time.Time
 }

@@ -504,6 +504,9 @@ func (h *Hub) pace(ctx context.Context, src source, emit func(frame)) error {
 			emit(f)
 		}
 		if !more {
+			if sim, ok := src.(*simSource); ok && f.data != nil && h.o.Completed != nil {
+				h.o.Completed(ctx, sim.p, f.data)
+			}
 			return nil
 		}
 		t.Reset(max(0, every-time.Since(start)))
