@@ -55,6 +55,19 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
   sleep 0.3
 done
 
+# steal prints the share of CPU time the hypervisor took from this VM since the last call
+# (/proc/stat's steal column): on a shared host it, not the server, sets the figures.
+last_total=0 last_steal=0
+steal() {
+  set -- $(head -1 /proc/stat)
+  total=$(($2 + $3 + $4 + $5 + $6 + $7 + $8 + $9))
+  st=$9
+  if [ "$last_total" -gt 0 ]; then
+    awk -v s=$((st - last_steal)) -v t=$((total - last_total)) 'BEGIN { printf "%.1f%%", t ? 100 * s / t : 0 }'
+  fi
+  last_total=$total last_steal=$st
+}
+
 echo "pin=$pin runs=$runs duration=$duration (wrk -t2 -c4)"
 for ep in "$@"; do
   b=$(body "$ep")
@@ -65,13 +78,15 @@ for ep in "$@"; do
   fi
   i=1
   while [ "$i" -le "$runs" ]; do
+    steal >/dev/null
     out=$($load wrk -t2 -c4 -d"$duration" --latency ${script:+-s "$script"} "http://$addr$ep")
+    st=$(steal)
     rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p90=$(echo "$out" | awk '$1 == "90%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
     bad=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-    echo "$ep run $i: $rps req/s  p50 $p50  p90 $p90  p99 $p99${bad:+  non-2xx $bad}"
+    echo "$ep run $i: $rps req/s  p50 $p50  p90 $p90  p99 $p99  steal $st${bad:+  non-2xx $bad}"
     i=$((i + 1))
   done
 done
