@@ -423,6 +423,21 @@ func BenchmarkKafkaPublish(b *testing.B) {
 	}
 }
 
+// BenchmarkPublishKafka is BenchmarkPublishWebhook's end-to-end measure against kfake: 8
+// goroutines publish through the Publisher (spool, group commit, batching) to the Kafka sink.
+func BenchmarkPublishKafka(b *testing.B) {
+	for _, size := range []int{1, 100} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			c := newKafka(b, "bench")
+			sink, err := NewKafkaSink(KafkaSinkConfig{Brokers: c.ListenAddrs(), Topic: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchPublish(b, sink, size)
+		})
+	}
+}
+
 // TestKafkaPublisherRidesOutBrokerErrors: behind a Publisher, a broker refusing the first
 // produce requests costs retries (and breaker trips), not messages: every message arrives.
 func TestKafkaPublisherRidesOutBrokerErrors(t *testing.T) {
