@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,12 +29,8 @@ type RESTSourceConfig struct {
 	Interval Duration `yaml:"interval" json:"interval"`
 	// Timeout bounds one request, body included.
 	Timeout Duration `yaml:"timeout" json:"timeout"`
-	// The connection pool: connections in total and per host, idle connections kept, and
-	// how long an idle one is kept.
-	MaxConns        int      `yaml:"max_conns" json:"max_conns"`
-	MaxConnsPerHost int      `yaml:"max_conns_per_host" json:"max_conns_per_host"`
-	MaxIdleConns    int      `yaml:"max_idle_conns" json:"max_idle_conns"`
-	IdleTimeout     Duration `yaml:"idle_timeout" json:"idle_timeout"`
+	// The connection pool (0: defaults 16 in total, 4 per host, 16 idle, 90s).
+	PoolOptions `yaml:",inline"`
 	// MaxBytes bounds a response body.
 	MaxBytes int64 `yaml:"max_bytes" json:"max_bytes"`
 	// Retry and Breaker guard the poll (zero fields take the publishers' defaults).
@@ -57,10 +52,7 @@ func (c *RESTSourceConfig) Defaults() {
 	}
 	defD(&c.Interval, time.Second)
 	defD(&c.Timeout, 10*time.Second)
-	def(&c.MaxConns, 16)
-	def(&c.MaxConnsPerHost, 4)
-	def(&c.MaxIdleConns, 16)
-	defD(&c.IdleTimeout, 90*time.Second)
+	c.PoolOptions.withDefaults(4, 16)
 	if c.MaxBytes == 0 {
 		c.MaxBytes = 16 << 20
 	}
@@ -101,15 +93,7 @@ func (c RESTSourceConfig) Validate() error {
 	}
 	durIn("interval", c.Interval, 10*time.Millisecond, time.Hour)
 	durIn("timeout", c.Timeout, time.Millisecond, 10*time.Minute)
-	durIn("idle_timeout", c.IdleTimeout, 0, time.Hour)
-	for _, f := range []struct {
-		name string
-		v    int
-	}{{"max_conns", c.MaxConns}, {"max_conns_per_host", c.MaxConnsPerHost}, {"max_idle_conns", c.MaxIdleConns}} {
-		if f.v < 1 || f.v > 10000 {
-			bad(f.name, f.v, "1..10000")
-		}
-	}
+	c.PoolOptions.check(bad)
 	if c.MaxBytes < 1024 {
 		bad("max_bytes", c.MaxBytes, "at least 1024")
 	}
@@ -136,18 +120,7 @@ func NewRESTSource(cfg RESTSourceConfig) (*RESTSource, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	dialer := &limitedDialer{sem: make(chan struct{}, cfg.MaxConns), d: net.Dialer{Timeout: cfg.Timeout.D(), KeepAlive: 30 * time.Second}}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		MaxConnsPerHost:       cfg.MaxConnsPerHost,
-		MaxIdleConns:          cfg.MaxIdleConns,
-		MaxIdleConnsPerHost:   min(cfg.MaxIdleConns, cfg.MaxConnsPerHost),
-		IdleConnTimeout:       cfg.IdleTimeout.D(),
-		TLSHandshakeTimeout:   cfg.Timeout.D(),
-		ResponseHeaderTimeout: cfg.Timeout.D(),
-		ForceAttemptHTTP2:     true,
-	}
+	tr := cfg.transport(cfg.Timeout.D())
 	return &RESTSource{cfg: cfg, client: &http.Client{Transport: tr, Timeout: cfg.Timeout.D()},
 		br: newBreaker("rest "+cfg.URL, cfg.Breaker, nil)}, nil
 }

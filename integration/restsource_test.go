@@ -105,7 +105,7 @@ func TestRESTSourceBreaker(t *testing.T) {
 }
 
 func TestRESTSourcePool(t *testing.T) {
-	cfg := RESTSourceConfig{URL: "http://x", MaxConnsPerHost: 3, MaxIdleConns: 7, IdleTimeout: Duration(time.Minute)}
+	cfg := RESTSourceConfig{URL: "http://x", PoolOptions: PoolOptions{MaxConnsPerHost: 3, MaxIdleConns: 7, IdleTimeout: Duration(time.Minute)}}
 	src, err := NewRESTSource(cfg)
 	if err != nil {
 		t.Fatal(err)

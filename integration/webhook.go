@@ -10,13 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -32,12 +30,8 @@ type WebhookConfig struct {
 	HealthURL string `yaml:"health_url" json:"health_url"`
 	// Timeout bounds one request, connection included (default 10s).
 	Timeout Duration `yaml:"timeout" json:"timeout"`
-	// MaxConns bounds open connections in total, MaxConnsPerHost per host, MaxIdleConns the
-	// idle ones kept for reuse, for at most IdleTimeout (0: defaults 16, 8, 8, 90s).
-	MaxConns        int      `yaml:"max_conns" json:"max_conns"`
-	MaxConnsPerHost int      `yaml:"max_conns_per_host" json:"max_conns_per_host"`
-	MaxIdleConns    int      `yaml:"max_idle_conns" json:"max_idle_conns"`
-	IdleTimeout     Duration `yaml:"idle_timeout" json:"idle_timeout"`
+	// The connection pool (0: defaults 16 in total, 8 per host, 8 idle, 90s).
+	PoolOptions `yaml:",inline"`
 }
 
 // Signature headers. The signature is "sha256=" and the hex HMAC-SHA256, keyed by the
@@ -54,19 +48,9 @@ const (
 )
 
 func (c *WebhookConfig) withDefaults() {
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&c.MaxConns, 16)
-	def(&c.MaxConnsPerHost, 8)
-	def(&c.MaxIdleConns, 8)
+	c.PoolOptions.withDefaults(8, 8)
 	if c.Timeout == 0 {
 		c.Timeout = Duration(10 * time.Second)
-	}
-	if c.IdleTimeout == 0 {
-		c.IdleTimeout = Duration(90 * time.Second)
 	}
 }
 
@@ -105,17 +89,7 @@ func (c WebhookConfig) Validate() error {
 	if c.Timeout.D() < time.Millisecond || c.Timeout.D() > 10*time.Minute {
 		bad("timeout", c.Timeout.D(), "1ms..10m")
 	}
-	if c.IdleTimeout.D() < 0 || c.IdleTimeout.D() > time.Hour {
-		bad("idle_timeout", c.IdleTimeout.D(), "0..1h")
-	}
-	for _, f := range []struct {
-		name string
-		v    int
-	}{{"max_conns", c.MaxConns}, {"max_conns_per_host", c.MaxConnsPerHost}, {"max_idle_conns", c.MaxIdleConns}} {
-		if f.v < 1 || f.v > 10000 {
-			bad(f.name, f.v, "1..10000")
-		}
-	}
+	c.PoolOptions.check(bad)
 	return errors.Join(errs...)
 }
 
@@ -137,18 +111,7 @@ func NewWebhookSink(c WebhookConfig) (Sink, error) {
 	if c.SecretEnv != "" {
 		secret = os.Getenv(c.SecretEnv)
 	}
-	d := &limitedDialer{sem: make(chan struct{}, c.MaxConns), d: net.Dialer{Timeout: c.Timeout.D(), KeepAlive: 30 * time.Second}}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           d.DialContext,
-		MaxIdleConns:          c.MaxIdleConns,
-		MaxIdleConnsPerHost:   min(c.MaxIdleConns, c.MaxConnsPerHost),
-		MaxConnsPerHost:       c.MaxConnsPerHost,
-		IdleConnTimeout:       c.IdleTimeout.D(),
-		TLSHandshakeTimeout:   c.Timeout.D(),
-		ExpectContinueTimeout: time.Second,
-		ForceAttemptHTTP2:     true,
-	}
+	tr := c.transport(c.Timeout.D())
 	return &webhookSink{cfg: c, secret: []byte(secret), client: &http.Client{Transport: tr, Timeout: c.Timeout.D()}}, nil
 }
 
@@ -284,34 +247,4 @@ func (s *webhookSink) Check(ctx context.Context) error {
 func (s *webhookSink) Close() error {
 	s.client.CloseIdleConnections()
 	return nil
-}
-
-// limitedDialer bounds open connections in total (http.Transport bounds them only per host).
-type limitedDialer struct {
-	sem chan struct{}
-	d   net.Dialer
-}
-
-func (l *limitedDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	select {
-	case l.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	c, err := l.d.DialContext(ctx, network, addr)
-	if err != nil {
-		<-l.sem
-		return nil, err
-	}
-	return &countedConn{Conn: c, release: sync.OnceFunc(func() { <-l.sem })}, nil
-}
-
-type countedConn struct {
-	net.Conn
-	release func()
-}
-
-func (c *countedConn) Close() error {
-	c.release()
-	return c.Conn.Close()
 }
