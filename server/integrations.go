@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mfn/integration"
+	"mfn/simjob"
 	"mfn/stream"
 )
 
@@ -28,18 +29,9 @@ func WithIntegrations(cfg integration.Config) Option {
 
 // simulatePublished is the message a /simulate result becomes on route "simulate".
 type simulatePublished struct {
-	RequestID string                 `json:"request_id"`
-	Request   simulatePublishedInput `json:"request"`
-	Response  json.RawMessage        `json:"response"`
-}
-
-type simulatePublishedInput struct {
-	Seed             uint64  `json:"seed"`
-	GridSize         int     `json:"grid_size"`
-	Steps            int     `json:"steps"`
-	Alpha            float64 `json:"alpha"`
-	SpikeProbability float64 `json:"spike_probability"`
-	TuringEnabled    bool    `json:"turing_enabled"`
+	RequestID string          `json:"request_id"`
+	Request   simjob.Request  `json:"request"`
+	Response  json.RawMessage `json:"response"`
 }
 
 // publishSimulate puts a /simulate result in the spools of route "simulate" (a no-op without
@@ -53,7 +45,7 @@ func publishSimulate(ctx context.Context, hub *integration.Hub, req simulateRequ
 	if rec := recordOf(ctx); rec != nil {
 		id = rec.id
 	}
-	v, err := json.Marshal(simulatePublished{RequestID: id, Response: response, Request: simulatePublishedInput{
+	v, err := json.Marshal(simulatePublished{RequestID: id, Response: response, Request: simjob.Request{
 		Seed: req.Seed, GridSize: req.GridSize, Steps: req.Steps, Alpha: req.Alpha,
 		SpikeProbability: req.SpikeProbability, TuringEnabled: req.TuringEnabled}})
 	if err != nil {
@@ -99,9 +91,9 @@ func integrationsReady(hub *integration.Hub) (bool, string) {
 
 // streamPublished is the message a finished simulation stream becomes on route "stream".
 type streamPublished struct {
-	Params   simulatePublishedInput `json:"params"`
-	Steps    int                    `json:"steps"`
-	Complete json.RawMessage        `json:"simulation_complete"`
+	Params   simjob.Request  `json:"params"`
+	Steps    int             `json:"steps"`
+	Complete json.RawMessage `json:"simulation_complete"`
 }
 
 // publishStream returns the streams' Completed hook: each simulation stream that runs to its
@@ -112,7 +104,7 @@ func publishStream(hub *integration.Hub, log *slog.Logger) func(context.Context,
 		return nil
 	}
 	return func(ctx context.Context, p stream.SimParams, complete json.RawMessage) {
-		v, err := json.Marshal(streamPublished{Steps: p.Steps, Complete: complete, Params: simulatePublishedInput{
+		v, err := json.Marshal(streamPublished{Steps: p.Steps, Complete: complete, Params: simjob.Request{
 			Seed: p.Seed, GridSize: p.GridSize, Steps: p.Steps, Alpha: p.Alpha,
 			SpikeProbability: p.SpikeProbability, TuringEnabled: p.TuringEnabled}})
 		if err == nil {
