@@ -78,9 +78,10 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	if len(cfg.Route(*route)) == 0 {
 		return fmt.Errorf("%w: --route=%q: no route from %q in %s (add routes: [{from: %s, to: [<publisher>]}])", errUsage, *route, *route, *file, *route)
 	}
-	log := slog.New(slog.NewJSONHandler(env.Stderr, nil)).With("connector", *connector)
+	base := slog.New(slog.NewJSONHandler(env.Stderr, nil))
+	log := base.With("connector", *connector) // the hub names connectors itself
 	reg := prometheus.NewRegistry()
-	hub, err := integration.Open(cfg, reg, log)
+	hub, err := integration.Open(cfg, reg, base)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
