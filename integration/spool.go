@@ -59,8 +59,12 @@ type spool struct {
 	lock     *os.File
 	ackFile  *os.File
 
-	// syncMu serialises fsyncs; it is taken before mu.
+	// syncMu serialises fsyncs (the group commit's leader, close); it is taken before mu.
 	syncMu sync.Mutex
+	// syncing says a leader is fsyncing; appends wait on synced (with mu) for it to finish
+	// rather than queueing on syncMu one by one.
+	syncing bool
+	synced  *sync.Cond
 
 	mu         sync.Mutex
 	closed     bool
@@ -109,6 +113,7 @@ func openSpool(dir string, maxBytes int64, log *slog.Logger) (*spool, error) {
 	}
 	s := &spool{dir: dir, maxBytes: maxBytes, segSize: defaultSegSize, log: log, lock: lock,
 		ready: make(chan struct{}, 1), ackedCh: make(chan struct{})}
+	s.synced = sync.NewCond(&s.mu)
 	if maxBytes > 0 {
 		s.segSize = min(max(maxBytes/4, minSegSize), defaultSegSize)
 	}
@@ -282,17 +287,35 @@ func (s *spool) append(msgs []Message) error {
 	return s.syncTo(first + uint64(len(msgs)) - 1)
 }
 
-// syncTo returns once every record up to seq is fsynced. Whoever gets syncMu first syncs
-// everything written so far, so the callers queued behind it usually find their records
-// already durable: one fsync for a whole group of appends.
+// syncTo returns once every record up to seq is fsynced. The first caller to find no fsync
+// running leads: it fsyncs everything written so far, then wakes every waiter at once; the
+// appends that came during its fsync find theirs done, or elect the next leader among
+// themselves. One fsync covers a whole group of appends.
 func (s *spool) syncTo(seq uint64) error {
-	s.syncMu.Lock()
-	defer s.syncMu.Unlock()
 	s.mu.Lock()
+	for s.durable < seq && s.syncing {
+		s.synced.Wait()
+	}
 	if s.durable >= seq {
 		s.mu.Unlock()
 		return nil
 	}
+	s.syncing = true
+	s.mu.Unlock()
+	err := s.syncWritten()
+	s.mu.Lock()
+	s.syncing = false
+	s.synced.Broadcast()
+	s.mu.Unlock()
+	return err
+}
+
+// syncWritten fsyncs every record written so far (and the segments rolled since the last
+// fsync) and raises durable to match.
+func (s *spool) syncWritten() error {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	s.mu.Lock()
 	upto, w, old := s.written, s.w, s.unsynced
 	s.unsynced = nil
 	s.mu.Unlock()
@@ -518,6 +541,7 @@ func (s *spool) close() error {
 	if errors.Join(errs...) == nil {
 		s.mu.Lock()
 		s.durable = s.written // appends still waiting for an fsync find theirs done
+		s.synced.Broadcast()
 		s.mu.Unlock()
 	}
 	errs = append(errs, s.closeFiles())
