@@ -19,9 +19,12 @@ import (
 
 type object = map[string]any
 
-func load(t *testing.T) map[string]object {
+func load(t *testing.T) map[string]object { return loadDir(t, "k8s") }
+
+// loadDir reads the manifests of dir, one object per file, by kind.
+func loadDir(t *testing.T, dir string) map[string]object {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("k8s", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests: %v", err)
 	}
@@ -197,7 +200,14 @@ func TestConfigMapIsAValidConfiguration(t *testing.T) {
 }
 
 func TestKustomizationListsEveryManifest(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("k8s", "kustomization.yaml"))
+	for _, dir := range []string{"k8s", "k8s-worker"} {
+		kustomizationListsEvery(t, dir)
+	}
+}
+
+func kustomizationListsEvery(t *testing.T, dir string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,11 +215,11 @@ func TestKustomizationListsEveryManifest(t *testing.T) {
 	if err := yaml.Unmarshal(b, &k); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join("k8s", "*.yaml"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	for _, f := range files {
 		base := filepath.Base(f)
 		if base != "kustomization.yaml" && !slices.Contains(k.Resources, base) {
-			t.Errorf("%s is not in kustomization.yaml", base)
+			t.Errorf("%s/%s is not in kustomization.yaml", dir, base)
 		}
 	}
 }
