@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"mfn/features"
+	"mfn/field"
 	"mfn/integration"
 )
 
@@ -85,4 +86,36 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("accepted %+v", r)
 		}
 	})
+}
+
+// Run's streamed features and skipped reaction means change no bit: every feature and the
+// growth events equal those of the full history path.
+func TestRunMatchesTheHistoryPath(t *testing.T) {
+	for _, r := range []Request{
+		{Seed: 42, GridSize: 64, Steps: 64, Alpha: 0.18, SpikeProbability: 0.25, TuringEnabled: true},
+		{Seed: 7, GridSize: 32, Steps: 100, Alpha: 0.2, SpikeProbability: 0.5, TuringEnabled: false},
+		{Seed: 1, GridSize: 8, Steps: 1, Alpha: 0.1, SpikeProbability: 0, TuringEnabled: true},
+	} {
+		got, err := Run(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := field.RunWithHistory(r.config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := features.FromResult(res, features.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.GrowthEvents != res.GrowthEvents {
+			t.Errorf("%+v: growth events %d, history path %d", r, got.GrowthEvents, res.GrowthEvents)
+		}
+		for name, w := range want.Map() {
+			g, ok := got.Features[name]
+			if !ok || !(g == w || g != g && w != w) {
+				t.Errorf("%+v: %s = %v, history path %v", r, name, g, w)
+			}
+		}
+	}
 }
