@@ -75,6 +75,7 @@ type spool struct {
 	nextSeq    uint64
 	written    uint64 // highest seq written
 	durable    uint64 // highest seq fsynced
+	syncFailed uint64 // highest seq a failed fsync covered: never reported durable
 	acked      uint64
 	depth      int64 // unacked records
 	pending    int64 // bytes of unacked records, bounded by maxBytes
@@ -259,7 +260,13 @@ func (s *spool) append(msgs []Message) error {
 	first := s.nextSeq
 	var buf []byte
 	for i, m := range msgs {
+		start := len(buf)
 		buf = appendRecord(buf, first+uint64(i), m)
+		if n := len(buf) - start - recordHeader; n > maxRecordSize {
+			// The reader and recovery would take its length for damage and drop it.
+			s.mu.Unlock()
+			return fmt.Errorf("spool %s: message %d (key %q): record of %d bytes is over the limit of %d", s.dir, i, m.Key, n, maxRecordSize)
+		}
 	}
 	if s.maxBytes > 0 && s.pending+int64(len(buf)) > s.maxBytes {
 		s.mu.Unlock()
@@ -296,6 +303,12 @@ func (s *spool) syncTo(seq uint64) error {
 	for s.durable < seq && s.syncing {
 		s.synced.Wait()
 	}
+	if seq <= s.syncFailed {
+		// An fsync covering these records failed; a later fsync of the same file can report
+		// success without writing them, so they are never confirmed.
+		s.mu.Unlock()
+		return fmt.Errorf("spool %s: fsync failed for records up to %d", s.dir, seq)
+	}
 	if s.durable >= seq {
 		s.mu.Unlock()
 		return nil
@@ -328,6 +341,9 @@ func (s *spool) syncWritten() error {
 	}
 	errs = append(errs, w.Sync())
 	if err := errors.Join(errs...); err != nil {
+		s.mu.Lock()
+		s.syncFailed = max(s.syncFailed, upto)
+		s.mu.Unlock()
 		return fmt.Errorf("spool %s: fsync: %w", s.dir, err)
 	}
 	s.mu.Lock()
