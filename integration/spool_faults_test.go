@@ -24,10 +24,10 @@ func waitSpool(t *testing.T, s *spool, what string, cond func() bool) {
 	}
 }
 
-// TestReviewFailedFsyncNotReportedDurable: an append whose record was covered by a group
+// TestFailedFsyncNotReportedDurable: an append whose record was covered by a group
 // commit fsync that failed must not return success because a later leader's fsync (which no
 // longer syncs the failed, already closed segment) succeeded.
-func TestReviewFailedFsyncNotReportedDurable(t *testing.T) {
+func TestFailedFsyncNotReportedDurable(t *testing.T) {
 	s := mustOpenSpool(t, t.TempDir(), 256<<10) // 64 KiB segments
 	defer s.close()
 
@@ -63,10 +63,10 @@ func TestReviewFailedFsyncNotReportedDurable(t *testing.T) {
 	<-errB
 }
 
-// TestReviewOversizedRecordRefused: a message whose record would exceed maxRecordSize must be
+// TestOversizedRecordRefused: a message whose record would exceed maxRecordSize must be
 // refused by append; accepted, it cannot be read back (the reader and recovery take its
 // length for damage and drop it with the rest of its segment).
-func TestReviewOversizedRecordRefused(t *testing.T) {
+func TestOversizedRecordRefused(t *testing.T) {
 	dir := t.TempDir()
 	s := mustOpenSpool(t, dir, 0)
 	appendRange(t, s, 0, 1)
