@@ -86,9 +86,13 @@ type spool struct {
 	ready      chan struct{} // signalled when durable grows
 	recovered  int           // records found unacked at open
 	corruption int           // damaged tails cut at open
+	// rewind tells the reader to drop its read-ahead: a failed write was cut from the active
+	// segment, and the buffer may hold the cut bytes where new records now go.
+	rewind bool
 
 	// reader state, used by the delivery goroutine only (under mu for segment lookups)
 	rFirst   uint64 // segment being read
+	rOff     int64  // offset in it of the next record to read
 	r        *os.File
 	rb       *bufio.Reader
 	lastRead uint64
@@ -280,8 +284,7 @@ func (s *spool) append(msgs []Message) error {
 		}
 	}
 	if _, err := s.w.Write(buf); err != nil {
-		// Cut what part of the write landed, so the segment stays a sequence of records.
-		s.w.Truncate(s.wSize)
+		s.cutFailedWrite()
 		s.mu.Unlock()
 		return fmt.Errorf("spool %s: %w", s.dir, err)
 	}
@@ -292,6 +295,13 @@ func (s *spool) append(msgs []Message) error {
 	s.pending += int64(len(buf))
 	s.mu.Unlock()
 	return s.syncTo(first + uint64(len(msgs)) - 1)
+}
+
+// cutFailedWrite cuts what part of a failed write landed, so the segment stays a sequence
+// of records, and has the reader drop what it may have read ahead of them. The caller holds mu.
+func (s *spool) cutFailedWrite() {
+	s.w.Truncate(s.wSize)
+	s.rewind = true
 }
 
 // syncTo returns once every record up to seq is fsynced. The first caller to find no fsync
@@ -369,7 +379,7 @@ func (s *spool) openReader(sg segment, off int64) error {
 	if s.r != nil {
 		s.r.Close()
 	}
-	s.r, s.rFirst = f, sg.first
+	s.r, s.rFirst, s.rOff = f, sg.first, off
 	if s.rb == nil {
 		s.rb = bufio.NewReaderSize(f, 256<<10)
 	} else {
@@ -385,8 +395,15 @@ func (s *spool) read(max int) ([]record, error) {
 	hdr := make([]byte, recordHeader)
 	for len(out) < max {
 		s.mu.Lock()
-		durable := s.durable
+		durable, rewind := s.durable, s.rewind
+		s.rewind = false
 		s.mu.Unlock()
+		if rewind && s.r != nil {
+			if _, err := s.r.Seek(s.rOff, io.SeekStart); err != nil {
+				return out, err
+			}
+			s.rb.Reset(s.r)
+		}
 		if s.lastRead >= durable {
 			break
 		}
@@ -409,6 +426,7 @@ func (s *spool) read(max int) ([]record, error) {
 					var rec record
 					if rec, err = decodeRecord(buf); err == nil {
 						s.lastRead = rec.seq
+						s.rOff += int64(len(buf))
 						out = append(out, rec)
 						continue
 					}

@@ -94,3 +94,36 @@ func TestOversizedRecordRefused(t *testing.T) {
 		t.Fatalf("after reopen: %d damaged tails, depth %d; want 0, 3", s.corruption, s.depth)
 	}
 }
+
+// TestFailedWriteDoesNotPoisonTheReader: part of a failed write lands and is cut off, but the
+// delivery goroutine has already read those bytes ahead; the next record, written where they
+// were, must still be read, and the segment's records not skipped as damage.
+func TestFailedWriteDoesNotPoisonTheReader(t *testing.T) {
+	s := mustOpenSpool(t, t.TempDir(), 0)
+	defer s.close()
+	if err := s.append([]Message{testMsg(1)}); err != nil {
+		t.Fatal(err)
+	}
+	// The landed part of a failed write: junk after record 1.
+	s.mu.Lock()
+	if _, err := s.w.Write(bytes.Repeat([]byte{0xAB}, 100)); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Unlock()
+	// The reader takes record 1 and reads the junk ahead into its buffer.
+	recs, err := s.read(10)
+	if err != nil || len(recs) != 1 || recs[0].seq != 1 {
+		t.Fatalf("first read: %v, %v", recs, err)
+	}
+	// append's failure path cuts the junk; the next record goes where it was.
+	s.mu.Lock()
+	s.cutFailedWrite()
+	s.mu.Unlock()
+	if err := s.append([]Message{testMsg(2)}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err = s.read(10)
+	if err != nil || len(recs) != 1 || recs[0].seq != 2 || recs[0].msg.Key != testMsg(2).Key {
+		t.Fatalf("after the cut write: read %v, %v; want record 2", recs, err)
+	}
+}
