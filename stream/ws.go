@@ -165,17 +165,17 @@ func (s *session) write(ctx context.Context) {
 				return
 			}
 		case <-s.q.notify:
-			for len(s.ctrl) == 0 {
-				m, ok := s.q.pop()
-				if !ok {
-					break
+			// One frame per turn: a queue that never empties (a client slower than its
+			// stream) must not keep this loop from shutdown and heartbeats.
+			if len(s.ctrl) == 0 {
+				if m, ok := s.q.pop(); ok {
+					if !s.send(ctx, m) {
+						return
+					}
+					o.Metrics.frames.WithLabelValues("ws", s.kind.String()).Inc()
 				}
-				if !s.send(ctx, m) {
-					return
-				}
-				o.Metrics.frames.WithLabelValues("ws", s.kind.String()).Inc()
 			}
-			if s.q.len() > 0 { // interrupted by a control reply: come back
+			if s.q.len() > 0 { // more frames, or interrupted by a control reply: come back
 				select {
 				case s.q.notify <- struct{}{}:
 				default:
