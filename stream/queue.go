@@ -35,11 +35,13 @@ func (q *queue) push(m []byte) (dropped bool) {
 	return dropped
 }
 
-// pop removes the oldest frame.
-func (q *queue) pop() ([]byte, bool) {
+// popUnless removes the oldest frame unless busy (checked under the queue's lock) is true.
+// The writer passes "a control reply is waiting": a new stream's frames are pushed after
+// its ack was queued, so whenever one of them is in the queue the check sees the ack.
+func (q *queue) popUnless(busy func() bool) ([]byte, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.n == 0 {
+	if q.n == 0 || busy() {
 		return nil, false
 	}
 	m := q.buf[q.head]

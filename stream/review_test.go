@@ -2,20 +2,22 @@ package stream
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 )
 
-// busySession serves one WebSocket session of h whose data queue a test goroutine keeps
-// full, as a stream does for a client that reads, but slower than the stream produces (h's
-// queue is large, so that the writer cannot drain it while the pusher is descheduled). The
-// pusher stops when the returned stop is called.
-func busySession(t *testing.T, h *Hub) (c *client, stop func()) {
+// serveSession serves one WebSocket session of h as ServeWS does and returns its client
+// and the session, so that a test can feed the session's queues directly.
+func serveSession(t *testing.T, h *Hub) (*client, *session) {
 	t.Helper()
 	sessions := make(chan *session, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -35,8 +37,17 @@ func busySession(t *testing.T, h *Hub) (c *client, stop func()) {
 		s.run(r.Context())
 	}))
 	t.Cleanup(srv.Close)
-	c = dial(t, srv, "/")
-	s := <-sessions
+	c := dial(t, srv, "/")
+	return c, <-sessions
+}
+
+// busySession serves one WebSocket session of h whose data queue a test goroutine keeps
+// full, as a stream does for a client that reads, but slower than the stream produces (h's
+// queue is large, so that the writer cannot drain it while the pusher is descheduled). The
+// pusher stops when the returned stop is called.
+func busySession(t *testing.T, h *Hub) (c *client, stop func()) {
+	t.Helper()
+	c, s := serveSession(t, h)
 	quit, pushed := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(pushed)
@@ -109,4 +120,67 @@ func TestReviewHeartbeatTimeoutWithBusyWriter(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Code != websocket.StatusGoingAway || ce.Reason != "heartbeat timeout" {
 		t.Fatalf("a client that never pongs: %v, want close 1001 heartbeat timeout", err)
 	}
+}
+
+// A new stream's frames never overtake its subscribe_success: subscribe drops the queued
+// frames, queues the ack, then starts the stream, and the writer must not pop one of the new
+// stream's frames between seeing no control reply and popping. The rounds below replay that
+// sequence (clear, ack, frames) against the live writer; the interleaving is a race, so the
+// test repeats it many times.
+func TestReviewAckPrecedesNewFrames(t *testing.T) {
+	h := NewHub(Options{HeartbeatInterval: time.Hour, HeartbeatTimeout: 2 * time.Hour})
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = h.Shutdown(ctx)
+	}()
+	c, s := serveSession(t, h)
+	const rounds, perRound = 60_000, 5
+	bad := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		acked := -1
+		for {
+			_, b, err := c.c.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m message
+			_ = json.Unmarshal(b, &m)
+			g, _ := strconv.Atoi(m.StreamID)
+			if m.Type == "subscribe_success" {
+				if acked = g; g == rounds-1 {
+					return
+				}
+			} else if g != acked {
+				select {
+				case bad <- fmt.Sprintf("a frame of stream %d after the ack of stream %d", g, acked):
+				default:
+				}
+			}
+		}
+	}()
+	for i := range rounds {
+		s.q.clear()
+		s.ctrl <- outMsg{data: mustJSON(message{Type: "subscribe_success", StreamID: strconv.Itoa(i)})}
+		f := mustJSON(message{Type: "feature_update", StreamID: strconv.Itoa(i)})
+		for range perRound {
+			s.q.push(f)
+		}
+		for len(s.ctrl) > 0 { // the writer is at the frames when the next round starts
+			runtime.Gosched()
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the last ack did not arrive")
+	}
+	select {
+	case m := <-bad:
+		t.Fatal(m)
+	default:
+	}
+	_ = c.c.CloseNow()
 }

@@ -167,13 +167,13 @@ func (s *session) write(ctx context.Context) {
 		case <-s.q.notify:
 			// One frame per turn: a queue that never empties (a client slower than its
 			// stream) must not keep this loop from shutdown and heartbeats.
-			if len(s.ctrl) == 0 {
-				if m, ok := s.q.pop(); ok {
-					if !s.send(ctx, m) {
-						return
-					}
-					o.Metrics.frames.WithLabelValues("ws", s.kind.String()).Inc()
+			// The check for a waiting control reply and the pop are one step (under the
+			// queue's lock), so that a new stream's first frame cannot overtake its ack.
+			if m, ok := s.q.popUnless(func() bool { return len(s.ctrl) > 0 }); ok {
+				if !s.send(ctx, m) {
+					return
 				}
+				o.Metrics.frames.WithLabelValues("ws", s.kind.String()).Inc()
 			}
 			if s.q.len() > 0 { // more frames, or interrupted by a control reply: come back
 				select {
