@@ -184,3 +184,32 @@ func TestReviewAckPrecedesNewFrames(t *testing.T) {
 	}
 	_ = c.c.CloseNow()
 }
+
+// An SSE request that resumes (Last-Event-ID) fast-forwards the engine, up to MaxResume
+// steps of work: it does so holding its connection slot, so that the connection limits bound
+// that work too.
+func TestReviewSSEResumeHoldsASlot(t *testing.T) {
+	h, srv, _ := testHub(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	answered := make(chan struct{})
+	go func() {
+		defer close(answered)
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/sse/stream_features", nil)
+		req.Header.Set("Last-Event-ID", "5000")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitFor(t, "the resuming request to hold a slot", func() bool {
+		select {
+		case <-answered:
+			t.Fatal("the request was answered before it was counted while fast-forwarding")
+		default:
+		}
+		return h.Open() == 1
+	})
+	cancel()
+	<-answered
+	waitFor(t, "the slot to be released", func() bool { return h.Open() == 0 })
+}

@@ -33,8 +33,9 @@ func (h *Hub) ServeSSE(kind Kind) http.Handler {
 				src, err = newFeatureSource(id, p)
 			}
 		}
+		from := int64(-1)
 		if err == nil {
-			err = h.resume(r, src)
+			from, err = h.lastEventID(r)
 		}
 		if err != nil {
 			h.o.WriteError(w, r, http.StatusUnprocessableEntity, err.Error(), 0)
@@ -53,6 +54,13 @@ func (h *Hub) ServeSSE(kind Kind) http.Handler {
 			return
 		}
 		defer h.releaseKey(keyID)
+		// The fast-forward is a stream's work (up to MaxResume steps): it runs under the limits.
+		if from >= 0 {
+			if err := src.skipTo(from); err != nil {
+				h.o.WriteError(w, r, http.StatusUnprocessableEntity, err.Error(), 0)
+				return
+			}
+		}
 		m := h.o.Metrics
 		m.connections.WithLabelValues("sse").Inc()
 		defer m.connections.WithLabelValues("sse").Dec()
@@ -61,17 +69,17 @@ func (h *Hub) ServeSSE(kind Kind) http.Handler {
 	})
 }
 
-// resume fast-forwards src past the request's Last-Event-ID, if any.
-func (h *Hub) resume(r *http.Request, src source) error {
+// lastEventID is the request's Last-Event-ID, the id the stream fast-forwards past (-1: none).
+func (h *Hub) lastEventID(r *http.Request) (int64, error) {
 	v := r.Header.Get("Last-Event-ID")
 	if v == "" {
-		return nil
+		return -1, nil
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 0 || id > h.o.MaxResume {
-		return &ParamError{Param: "Last-Event-ID", Value: v, Allowed: fmt.Sprintf("an event id in [0, %d]", h.o.MaxResume)}
+		return -1, &ParamError{Param: "Last-Event-ID", Value: v, Allowed: fmt.Sprintf("an event id in [0, %d]", h.o.MaxResume)}
 	}
-	return src.skipTo(id)
+	return id, nil
 }
 
 // serveEvents writes the stream until it ends, the client leaves, a write stalls for
