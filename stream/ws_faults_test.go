@@ -87,7 +87,7 @@ func readUntilClose(c *client, within time.Duration) error {
 
 // A writer that always finds another queued frame must still notice the hub's shutdown:
 // Shutdown closes the socket with 1001 instead of waiting for the stream to end.
-func TestReviewShutdownWithBusyWriter(t *testing.T) {
+func TestShutdownWithBusyWriter(t *testing.T) {
 	h := NewHub(Options{HeartbeatInterval: time.Hour, HeartbeatTimeout: 2 * time.Hour, QueueSize: 100_000})
 	c, stop := busySession(t, h)
 	closed := make(chan error, 1)
@@ -106,7 +106,7 @@ func TestReviewShutdownWithBusyWriter(t *testing.T) {
 
 // A client that takes frames but never answers heartbeats is closed after the timeout even
 // while its queue is never empty.
-func TestReviewHeartbeatTimeoutWithBusyWriter(t *testing.T) {
+func TestHeartbeatTimeoutWithBusyWriter(t *testing.T) {
 	h := NewHub(Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 200 * time.Millisecond, QueueSize: 100_000})
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -127,7 +127,7 @@ func TestReviewHeartbeatTimeoutWithBusyWriter(t *testing.T) {
 // stream's frames between seeing no control reply and popping. The rounds below replay that
 // sequence (clear, ack, frames) against the live writer; the interleaving is a race, so the
 // test repeats it many times.
-func TestReviewAckPrecedesNewFrames(t *testing.T) {
+func TestAckPrecedesNewFrames(t *testing.T) {
 	h := NewHub(Options{HeartbeatInterval: time.Hour, HeartbeatTimeout: 2 * time.Hour})
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -188,7 +188,7 @@ func TestReviewAckPrecedesNewFrames(t *testing.T) {
 // An SSE request that resumes (Last-Event-ID) fast-forwards the engine, up to MaxResume
 // steps of work: it does so holding its connection slot, so that the connection limits bound
 // that work too.
-func TestReviewSSEResumeHoldsASlot(t *testing.T) {
+func TestSSEResumeHoldsASlot(t *testing.T) {
 	h, srv, _ := testHub(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
