@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // DefaultTopK is the reference's SPARSE_TOPK.
@@ -134,8 +133,8 @@ func (a *SparseAttention) Forward(x [][][]float32) ([][][]float32, error) {
 				}
 				scores[s] = dot / scale
 			}
-			topKMask(scores, k, keep, order)
-			softmaxMasked(scores, keep)
+			topKKeep(scores, k, keep, order)
+			softmaxKept(scores, keep)
 			clear(ctx)
 			for s, p := range scores {
 				for i := range ctx {
@@ -154,71 +153,4 @@ func newMatrix(rows, cols int) [][]float32 {
 		m[i] = make([]float32, cols)
 	}
 	return m
-}
-
-// greater orders scores for top-k: NaN ranks above everything (as in torch.topk), and equal
-// values rank the lower index first.
-func greater(x []float32, i, j int) bool {
-	a, b := x[i], x[j]
-	switch {
-	case a != a:
-		return b == b || i < j
-	case b != b:
-		return false
-	case a != b:
-		return a > b
-	}
-	return i < j
-}
-
-// topKMask sets keep[s] for the k highest scores (k <= len(scores)); order is scratch.
-func topKMask(scores []float32, k int, keep []bool, order []int) {
-	for s := range order {
-		order[s] = s
-		keep[s] = false
-	}
-	slices.SortFunc(order, func(i, j int) int {
-		if greater(scores, i, j) {
-			return -1
-		}
-		if greater(scores, j, i) {
-			return 1
-		}
-		return 0
-	})
-	for _, s := range order[:k] {
-		keep[s] = true
-	}
-}
-
-// softmaxMasked replaces scores by the softmax over the kept entries (the others are −∞ and
-// get probability 0), torch's way: subtract the max, exponentiate, multiply by 1/sum. A NaN
-// result becomes 0, as the reference's nan_to_num.
-func softmaxMasked(scores []float32, keep []bool) {
-	m := float32(math.Inf(-1))
-	for s, v := range scores {
-		if keep[s] && (v > m || v != v) {
-			m = v
-			if v != v {
-				break
-			}
-		}
-	}
-	var sum float32
-	for s, v := range scores {
-		if keep[s] {
-			scores[s] = exp32(v - m)
-		} else {
-			scores[s] = exp32(float32(math.Inf(-1)) - m)
-		}
-		sum += scores[s]
-	}
-	inv := 1 / sum
-	for s := range scores {
-		p := scores[s] * inv
-		if p != p {
-			p = 0
-		}
-		scores[s] = p
-	}
 }

@@ -167,7 +167,7 @@ func (a *Attention[F]) Backward(dx, dy []F) {
 }
 
 // topKKeep sets keep[s] for the k highest scores (k <= len(scores)): NaN ranks above
-// everything and equal scores keep the lower index, as topKMask does. order is scratch.
+// everything (as in torch.topk) and equal scores keep the lower index. order is scratch.
 func topKKeep[F Float](scores []F, k int, keep []bool, order []int) {
 	above := func(i, j int) bool { // does i rank above j?
 		x, y := scores[i], scores[j]
@@ -203,8 +203,9 @@ func topKKeep[F Float](scores []F, k int, keep []bool, order []int) {
 	}
 }
 
-// softmaxKept replaces scores by the softmax over the kept entries, as softmaxMasked does:
-// subtract the max, exponentiate, multiply by 1/sum; dropped entries and NaN results are 0.
+// softmaxKept replaces scores by the softmax over the kept entries (the others are −∞ and get
+// probability 0), torch's way: subtract the max, exponentiate, multiply by 1/sum. A NaN result
+// becomes 0, as the reference's nan_to_num.
 func softmaxKept[F Float](scores []F, keep []bool) {
 	m := F(math.Inf(-1))
 	for s, v := range scores {

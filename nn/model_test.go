@@ -177,11 +177,11 @@ func TestTopKKeepMatchesTopKMask(t *testing.T) {
 			}
 		}
 		want := make([]bool, n)
-		topKMask(sc, k, want, make([]int, n))
+		topKBySort(sc, k, want)
 		got := make([]bool, n)
 		topKKeep(sc, k, got, make([]int, n))
 		if !slices.Equal(got, want) {
-			t.Fatalf("trial %d: scores %v k %d: keep %v, topKMask %v", trial, sc, k, got, want)
+			t.Fatalf("trial %d: scores %v k %d: keep %v, by sorting %v", trial, sc, k, got, want)
 		}
 	}
 }
@@ -398,5 +398,36 @@ func TestPermutation(t *testing.T) {
 	}
 	if len(Permutation(g, 0)) != 0 || len(Permutation(g, 1)) != 1 {
 		t.Error("degenerate sizes")
+	}
+}
+
+// topKBySort is the test's oracle for topKKeep: sort every index by rank (NaN first, as in
+// torch.topk; equal scores by index) and keep the first k.
+func topKBySort(scores []float32, k int, keep []bool) {
+	order := make([]int, len(scores))
+	for s := range order {
+		order[s] = s
+		keep[s] = false
+	}
+	rank := func(i int) (nan bool, v float32) { return scores[i] != scores[i], scores[i] }
+	slices.SortStableFunc(order, func(i, j int) int {
+		ni, vi := rank(i)
+		nj, vj := rank(j)
+		switch {
+		case ni && nj:
+			return 0
+		case ni:
+			return -1
+		case nj:
+			return 1
+		case vi > vj:
+			return -1
+		case vi < vj:
+			return 1
+		}
+		return 0
+	})
+	for _, s := range order[:k] {
+		keep[s] = true
 	}
 }

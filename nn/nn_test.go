@@ -169,8 +169,8 @@ func TestSparseAttentionShapesAndRows(t *testing.T) {
 	// Softmax rows over the kept entries sum to 1 and have exactly k non-zeros.
 	scores := []float32{0.3, -1, 2, 0.1, 5, 0.2, -0.4}
 	keep := make([]bool, len(scores))
-	topKMask(scores, 3, keep, make([]int, len(scores)))
-	softmaxMasked(scores, keep)
+	topKKeep(scores, 3, keep, make([]int, len(scores)))
+	softmaxKept(scores, keep)
 	var sum float64
 	nz := 0
 	for _, p := range scores {
@@ -184,10 +184,10 @@ func TestSparseAttentionShapesAndRows(t *testing.T) {
 	}
 }
 
-func TestTopKMask(t *testing.T) {
+func TestTopKKeep(t *testing.T) {
 	scores := []float32{0.5, 2, -1, 2, 0.7, float32(math.NaN())}
 	keep := make([]bool, len(scores))
-	topKMask(scores, 3, keep, make([]int, len(scores)))
+	topKKeep(scores, 3, keep, make([]int, len(scores)))
 	// NaN ranks first, then the two 2s.
 	want := []bool{false, true, false, true, false, true}
 	for i := range want {
@@ -197,15 +197,15 @@ func TestTopKMask(t *testing.T) {
 	}
 	// Ties at the cut keep the lower index.
 	scores = []float32{1, 3, 1, 1}
-	topKMask(scores, 2, keep[:4], make([]int, 4))
+	topKKeep(scores, 2, keep[:4], make([]int, 4))
 	if !keep[0] || !keep[1] || keep[2] || keep[3] {
 		t.Fatalf("ties: %v", keep[:4])
 	}
 	// Hand example: the probabilities are the softmax of the kept scores only.
 	scores = []float32{1, 0, 2, -3}
 	keep = keep[:4]
-	topKMask(scores, 2, keep, make([]int, 4))
-	softmaxMasked(scores, keep)
+	topKKeep(scores, 2, keep, make([]int, 4))
+	softmaxKept(scores, keep)
 	e := math.Exp(-1)
 	if math.Abs(float64(scores[2])-1/(1+e)) > 1e-7 || math.Abs(float64(scores[0])-e/(1+e)) > 1e-7 || scores[1] != 0 || scores[3] != 0 {
 		t.Fatalf("hand example %v", scores)
