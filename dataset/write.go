@@ -102,6 +102,10 @@ type Metadata struct {
 	RunID        string          `json:"run_id"`
 	Output       string          `json:"output_path,omitempty"`
 	Format       string          `json:"format,omitempty"`
+	// Shard and PlanSamples describe a part of a sharded run (shard.go): which part, and the
+	// samples of the whole plan (Requested counts the part's own).
+	Shard       *Shard `json:"shard,omitempty"`
+	PlanSamples int    `json:"plan_samples,omitempty"`
 }
 
 // WriteParquet writes the rows with typed columns (zstd) and the run's metadata under the
@@ -113,16 +117,7 @@ func WriteParquet(w io.Writer, l Layout, rows []Row, ri *RunInfo, meta *Metadata
 	if err != nil {
 		return err
 	}
-	fn, _ := json.Marshal(meta.FeatureNames)
-	pw := parquet.NewWriter(w, schema,
-		parquet.Compression(&zstd.Codec{}),
-		parquet.KeyValueMetadata("mfn", string(mj)),
-		parquet.KeyValueMetadata("mfn.generator", meta.Generator),
-		parquet.KeyValueMetadata("mfn.name", meta.Name),
-		parquet.KeyValueMetadata("mfn.timestamp", meta.Timestamp),
-		parquet.KeyValueMetadata("mfn.version", meta.Version),
-		parquet.KeyValueMetadata("mfn.feature_names", string(fn)),
-	)
+	pw := parquet.NewWriter(w, append([]parquet.WriterOption{schema}, parquetOptions(meta, mj)...)...)
 	cols := Columns(l)
 	v := reflect.New(t).Elem()
 	for k := range rows {
@@ -144,4 +139,18 @@ func WriteParquet(w io.Writer, l Layout, rows []Row, ri *RunInfo, meta *Metadata
 		}
 	}
 	return pw.Close()
+}
+
+// parquetOptions are the writer options of a dataset file: zstd and the metadata keys.
+func parquetOptions(meta *Metadata, mj []byte) []parquet.WriterOption {
+	fn, _ := json.Marshal(meta.FeatureNames)
+	return []parquet.WriterOption{
+		parquet.Compression(&zstd.Codec{}),
+		parquet.KeyValueMetadata("mfn", string(mj)),
+		parquet.KeyValueMetadata("mfn.generator", meta.Generator),
+		parquet.KeyValueMetadata("mfn.name", meta.Name),
+		parquet.KeyValueMetadata("mfn.timestamp", meta.Timestamp),
+		parquet.KeyValueMetadata("mfn.version", meta.Version),
+		parquet.KeyValueMetadata("mfn.feature_names", string(fn)),
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"mfn/dataset"
 	"mfn/features"
 	"mfn/internal/atomicfile"
+	"mfn/internal/blobstore"
 	"mfn/npexact"
 )
 
@@ -26,6 +27,9 @@ func init() {
 }
 
 const datasetSynopsis = `dataset (--preset NAME | --sampler NAME | --sweep FILE|NAME) [--out FILE.parquet|FILE.csv] [flags]
+       dataset ... --shard I/N --out DIR.parquet|DIR.csv    (one part of a run split over machines)
+       dataset merge PARTS... [--out FILE] [--seal]         (see mfn dataset merge -h)
+       dataset status DIR                                   (complete, partial and missing shards)
 
 Generators:
   --preset small|medium|large|benchmark   the reference's scenario presets (run_scenario)
@@ -35,7 +39,13 @@ Generators:
        "turing_values":[true,false],"seeds_per_config":3,"base_seed":42})
 
 An interrupted run leaves FILE.partial beside the output; run the same command with --resume
-to continue without recomputing finished samples.`
+to continue without recomputing finished samples.
+
+--out also takes s3://BUCKET/KEY, gs://BUCKET/KEY, azblob://CONTAINER/KEY and file:///PATH
+(credentials from each cloud's default chain; S3-compatible stores: ?endpoint=URL&use_path_style=true).
+With --shard I/N, --out names the dataset directory and the run writes its part
+DIR/part-0000I-of-0000N.EXT; shards are balanced by cost (grid² × steps) and do not depend on
+--workers. Keep N fixed for a run: changing N reassigns every sample.`
 
 func runDataset(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "dataset", datasetSynopsis)
@@ -49,6 +59,12 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	resume := fs.Bool("resume", false, "continue an interrupted run from its checkpoint")
 	listPresets := fs.Bool("list-presets", false, "list the presets and exit")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	shardFlag := fs.String("shard", "", "run only shard I of N (I/N, 0-based): writes DIR/part-I-of-N to the --out directory")
+	timestamp := fs.String("timestamp", "", "the run's timestamp, RFC 3339 (default: now); give every shard the same one for identical timestamp columns")
+	metricsAddr := fs.String("metrics-addr", "", "serve the run's progress as Prometheus metrics on ADDR (e.g. :9090)")
+	if len(args) > 0 && (args[0] == "merge" || args[0] == "status") {
+		return runDatasetSub(ctx, env, args[0], args[1:])
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -85,6 +101,24 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ts, err := runTimestamp(*timestamp)
+	if err != nil {
+		return err
+	}
+	if *shardFlag != "" || blobstore.IsURL(*out) || *metricsAddr != "" {
+		o := shardedRun{out: *out, resume: *resume, workers: *workers, quiet: *quiet, timestamp: ts, metricsAddr: *metricsAddr}
+		if *shardFlag != "" {
+			s, err := dataset.ParseShard(*shardFlag)
+			if err != nil {
+				return fmt.Errorf("%w: %v", errUsage, err)
+			}
+			o.shard = &s
+		}
+		if o.out == "" {
+			o.out = filepath.Join("data", plan.Name+".parquet")
+		}
+		return runShardedDataset(ctx, env, plan, o)
+	}
 	path := *out
 	if path == "" {
 		path = filepath.Join("data", plan.Name+".parquet")
@@ -98,7 +132,7 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	}
 	fcfg := features.DefaultConfig()
 	runID := dataset.RunID(plan, fcfg)
-	cp, err := dataset.OpenCheckpoint(path+".partial", runID, time.Now().UTC().Format("2006-01-02T15:04:05.000000+00:00"), *resume)
+	cp, err := dataset.OpenCheckpoint(path+".partial", runID, ts, *resume)
 	if err != nil {
 		return err
 	}
@@ -221,4 +255,16 @@ func resumedNote(res *dataset.Result) string {
 		return ""
 	}
 	return fmt.Sprintf(", %d taken from the checkpoint", res.Resumed)
+}
+
+// runTimestamp is the run's timestamp as the reference writes it (UTC, microseconds).
+func runTimestamp(flag string) (string, error) {
+	t := time.Now()
+	if flag != "" {
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, flag); err != nil {
+			return "", fmt.Errorf("%w: --timestamp=%q: want RFC 3339, e.g. 2026-01-02T15:04:05Z", errUsage, flag)
+		}
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000+00:00"), nil
 }

@@ -18,6 +18,7 @@ type progress struct {
 	start    time.Time
 	lastLine time.Time
 	last     int
+	label    string // printed before each line, e.g. "shard 3/16: "
 }
 
 func newProgress(env *Env, quiet bool, total int) *progress {
@@ -44,13 +45,13 @@ func (p *progress) update(done, total int) {
 	if p.tty {
 		const width = 30
 		filled := width * done / max(total, 1)
-		fmt.Fprintf(p.env.Stderr, "\r[%s%s] %d/%d samples (%s%s)   ", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
+		fmt.Fprintf(p.env.Stderr, "\r%s[%s%s] %d/%d samples (%s%s)   ", p.label, strings.Repeat("#", filled), strings.Repeat(".", width-filled),
 			done, total, elapsed.Round(100*time.Millisecond), eta)
 		return
 	}
 	if done == total || time.Since(p.lastLine) >= 2*time.Second {
 		p.lastLine = time.Now()
-		fmt.Fprintf(p.env.Stderr, "progress: %d/%d samples (%d%%), %s elapsed%s\n", done, total, 100*done/max(total, 1),
+		fmt.Fprintf(p.env.Stderr, "%sprogress: %d/%d samples (%d%%), %s elapsed%s\n", p.label, done, total, 100*done/max(total, 1),
 			elapsed.Round(100*time.Millisecond), eta)
 	}
 }
