@@ -405,4 +405,3 @@ func printStatus(w io.Writer, st *runStatus, asJSON bool) {
 		fmt.Fprintln(w, line)
 	}
 }
-
