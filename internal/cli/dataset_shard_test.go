@@ -228,7 +228,9 @@ func TestMergeRefusesBadParts(t *testing.T) {
 			t.Fatal(stderr)
 		}
 	}
-	part := func(d string, i int) string { return filepath.Join(d, dataset.Shard{Index: i, Count: 3}.PartName("csv")) }
+	part := func(d string, i int) string {
+		return filepath.Join(d, dataset.Shard{Index: i, Count: 3}.PartName("csv"))
+	}
 	// A copy of shard 1 under another directory: a duplicate under another name.
 	dup := filepath.Join(dir, "copy")
 	os.MkdirAll(dup, 0o755)
