@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -258,5 +259,57 @@ func TestMergeRefusesBadParts(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "", "dataset", "merge", a, "--out", out); code != 0 {
 		t.Fatalf("the complete set: %s", stderr)
+	}
+}
+
+// A shard killed mid-run is partial in `dataset status`; the same command with --resume
+// continues from its journal, and the merged result is still the single run's.
+func TestShardResumesAfterAKill(t *testing.T) {
+	dir := t.TempDir()
+	sweep := filepath.Join(dir, "sweep.json")
+	os.WriteFile(sweep, []byte(`{"grid_sizes":[48],"steps_list":[150],"alpha_values":[0.1,0.15],"turing_values":[true],"seeds_per_config":12}`), 0o644)
+	ts := "2026-01-02T03:04:05Z"
+	parts := filepath.Join(dir, "parts.csv")
+	args := []string{"dataset", "--sweep", sweep, "--out", parts, "--timestamp", ts, "--quiet", "--workers", "1", "--resume"}
+	if code, _, stderr := run(t, "", append(args, "--shard", "0/2")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	cmd := mfnProcess(t, nil, append(args, "--shard", "1/2")...)
+	journal := filepath.Join(parts, "_part-00001-of-00002.csv.partial")
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		data, _ := os.ReadFile(journal)
+		if bytes.Count(data, []byte("\n")) >= 3 { // the header and 2 samples
+			break
+		}
+		if time.Now().After(deadline) || cmd.ProcessState != nil {
+			t.Fatal("the shard did not journal 2 samples")
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	code, stdout, _ := run(t, "", "dataset", "status", parts)
+	if code != 3 || !strings.Contains(stdout, "2 shards: 1 complete, 1 partial, 0 missing") {
+		t.Fatalf("status after the kill: %d %s", code, stdout)
+	}
+	code, stdout, stderr := run(t, "", append(args, "--shard", "1/2")...)
+	if code != 0 || !strings.Contains(stdout, "taken from the checkpoint") {
+		t.Fatalf("resume: %d %s %s", code, stdout, stderr)
+	}
+	single := filepath.Join(dir, "single.csv")
+	if code, _, stderr := run(t, "", "dataset", "--sweep", sweep, "--out", single, "--timestamp", ts, "--quiet"); code != 0 {
+		t.Fatal(stderr)
+	}
+	merged := filepath.Join(dir, "merged.csv")
+	if code, _, stderr := run(t, "", "dataset", "merge", parts, "--out", merged); code != 0 {
+		t.Fatal(stderr)
+	}
+	a, _ := os.ReadFile(single)
+	b, _ := os.ReadFile(merged)
+	if !bytes.Equal(a, b) {
+		t.Fatal("the resumed shard's merge differs from the single run")
+	}
+	left, _ := filepath.Glob(filepath.Join(parts, "_*.p*"))
+	if len(left) != 0 {
+		t.Errorf("journal or progress left after completion: %v", left)
 	}
 }
