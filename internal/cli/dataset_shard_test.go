@@ -313,3 +313,42 @@ func TestShardResumesAfterAKill(t *testing.T) {
 		t.Errorf("journal or progress left after completion: %v", left)
 	}
 }
+
+// Each shard's progress goes to its log with the shard's name, and to its metrics.
+func TestShardProgressLogAndMetrics(t *testing.T) {
+	dir := t.TempDir()
+	sweep := filepath.Join(dir, "sweep.json")
+	os.WriteFile(sweep, []byte(shardTestSweep), 0o644)
+	code, _, stderr := run(t, "", "dataset", "--sweep", sweep, "--out", filepath.Join(dir, "p.csv"), "--shard", "1/2",
+		"--metrics-addr", "127.0.0.1:0")
+	if code != 0 || !strings.Contains(stderr, "shard 1/2: progress: 16/16 samples (100%)") || !strings.Contains(stderr, "metrics on http://127.0.0.1:") {
+		t.Fatalf("code %d, log %q", code, stderr)
+	}
+	s, _ := dataset.ParseShard("1/2")
+	f, _ := os.Open(sweep)
+	defer f.Close()
+	sw, _ := dataset.ReadSweep(f)
+	p, _ := sw.Plan("sweep")
+	sp, _ := dataset.ShardPlan(p, s)
+	g := newShardGauges(sp, &s)
+	g.done.Set(5)
+	mfs, err := g.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		m := mf.GetMetric()[0]
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["shard"] != "1" || labels["shards"] != "2" || labels["dataset"] != "sweep" {
+			t.Errorf("%s labels %v", mf.GetName(), labels)
+		}
+		got[mf.GetName()] = m.GetGauge().GetValue()
+	}
+	if got["mfn_dataset_samples_done"] != 5 || got["mfn_dataset_samples_total"] != 16 || got["mfn_dataset_shard_cost"] != float64(dataset.ShardCost(sp)) {
+		t.Errorf("metrics %v", got)
+	}
+}
