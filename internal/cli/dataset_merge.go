@@ -145,7 +145,7 @@ func runDatasetMerge(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "Merged %d parts: %d rows (%d failed) of %s '%s' into %s\n", len(parts), m.NumRows, m.Failed, m.Generator, m.Name, m.Output)
 	}
 	if *seal {
-		if len(dirs) == 0 || len(pos) != 1 || strings.HasSuffix(pos[0], "."+meta.Format) && !isDirArg(pos[0]) {
+		if len(pos) != 1 || !isDirArg(pos[0]) {
 			return fmt.Errorf("%w: --seal takes one directory of parts", errUsage)
 		}
 		d := dirs[0]
