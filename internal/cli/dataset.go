@@ -62,6 +62,7 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	shardFlag := fs.String("shard", "", "run only shard I of N (I/N, 0-based): writes DIR/part-I-of-N to the --out directory")
 	timestamp := fs.String("timestamp", "", "the run's timestamp, RFC 3339 (default: now); give every shard the same one for identical timestamp columns")
 	metricsAddr := fs.String("metrics-addr", "", "serve the run's progress as Prometheus metrics on ADDR (e.g. :9090)")
+	syncEvery := fs.Duration("sync-interval", 30*time.Second, "with --shard or a URL: how often the journal and progress are uploaded")
 	if len(args) > 0 && (args[0] == "merge" || args[0] == "status") {
 		return runDatasetSub(ctx, env, args[0], args[1:])
 	}
@@ -106,7 +107,10 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *shardFlag != "" || blobstore.IsURL(*out) || *metricsAddr != "" {
-		o := shardedRun{out: *out, resume: *resume, workers: *workers, quiet: *quiet, timestamp: ts, metricsAddr: *metricsAddr}
+		if *syncEvery < 100*time.Millisecond || *syncEvery > time.Hour {
+			return fmt.Errorf("%w: --sync-interval=%s: must be in [100ms, 1h]", errUsage, *syncEvery)
+		}
+		o := shardedRun{out: *out, resume: *resume, workers: *workers, quiet: *quiet, timestamp: ts, metricsAddr: *metricsAddr, syncEvery: *syncEvery}
 		if *shardFlag != "" {
 			s, err := dataset.ParseShard(*shardFlag)
 			if err != nil {

@@ -23,10 +23,6 @@ import (
 	"mfn/internal/blobstore"
 )
 
-// datasetSyncInterval is how often a run in object storage uploads its journal and progress,
-// so that a pod that dies loses at most this much work and `mfn dataset status` sees it move.
-var datasetSyncInterval = 30 * time.Second
-
 // shardedRun is a run whose output goes through blobstore: a shard's part in a dataset
 // directory, or a whole dataset to an object-storage URL.
 type shardedRun struct {
@@ -37,6 +33,9 @@ type shardedRun struct {
 	quiet       bool
 	timestamp   string
 	metricsAddr string
+	// syncEvery is how often the journal (in object storage) and the progress record are
+	// uploaded: a pod that dies loses at most this much work.
+	syncEvery time.Duration
 }
 
 // progressRecord is the _NAME.progress.json object `mfn dataset status` reads.
@@ -157,7 +156,7 @@ func runShardedDataset(ctx context.Context, env *Env, plan *dataset.Plan, o shar
 	syncCtx, stopSync := context.WithCancel(ctx)
 	var syncer sync.WaitGroup
 	syncer.Go(func() {
-		t := time.NewTicker(datasetSyncInterval)
+		t := time.NewTicker(o.syncEvery)
 		defer t.Stop()
 		for {
 			upload()
@@ -234,6 +233,7 @@ func runShardedDataset(ctx context.Context, env *Env, plan *dataset.Plan, o shar
 		if err := cp.Remove(); err != nil {
 			fmt.Fprintf(env.Stderr, "%swarning: could not remove the local journal: %v\n", label, err)
 		}
+		os.Remove(filepath.Dir(journal)) // the run's work directory, once no other shard uses it
 	} else {
 		cp.Close() // the local journal was the one just deleted
 	}

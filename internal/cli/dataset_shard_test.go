@@ -145,22 +145,29 @@ func TestShardedSweepMergesToTheSingleRun(t *testing.T) {
 	}
 }
 
-// The same through an S3-compatible server: 4 shard processes write to s3://, the merge
-// reads the parts from it and writes the merged file back.
-func TestShardedSweepThroughS3(t *testing.T) {
+// fakeS3 serves an S3-compatible store with a bucket "mfn" for the test; it returns the URL
+// query that points s3:// URLs at it and the environment of processes that use it.
+func fakeS3(t *testing.T) (query string, env []string) {
+	t.Helper()
 	backend := s3mem.New()
 	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	if err := backend.CreateBucket("mfn"); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1",
+	env = []string{"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true"}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
-	q := "?endpoint=" + srv.URL + "&use_path_style=true&disable_https=true&region=us-east-1"
+	return "?endpoint=" + srv.URL + "&use_path_style=true&disable_https=true&region=us-east-1", env
+}
+
+// The same through an S3-compatible server: 4 shard processes write to s3://, the merge
+// reads the parts from it and writes the merged file back.
+func TestShardedSweepThroughS3(t *testing.T) {
+	q, env := fakeS3(t)
 	dir := t.TempDir()
 	sweep := filepath.Join(dir, "sweep.json")
 	os.WriteFile(sweep, []byte(shardTestSweep), 0o644)
@@ -350,5 +357,60 @@ func TestShardProgressLogAndMetrics(t *testing.T) {
 	}
 	if got["mfn_dataset_samples_done"] != 5 || got["mfn_dataset_samples_total"] != 16 || got["mfn_dataset_shard_cost"] != float64(dataset.ShardCost(sp)) {
 		t.Errorf("metrics %v", got)
+	}
+}
+
+// A shard in object storage that dies is resumed on another machine (an empty local disk) from
+// the journal it uploaded to the bucket, as a retried pod of the Indexed Job is.
+func TestShardResumesFromTheBucketOnAnotherMachine(t *testing.T) {
+	q, env := fakeS3(t)
+	dir := t.TempDir()
+	sweep := filepath.Join(dir, "sweep.json")
+	os.WriteFile(sweep, []byte(`{"grid_sizes":[48],"steps_list":[150],"alpha_values":[0.1,0.15],"turing_values":[true],"seeds_per_config":12}`), 0o644)
+	ts := "2026-01-02T03:04:05Z"
+	parts := "s3://mfn/runs/r.csv" + q
+	args := []string{"dataset", "--sweep", sweep, "--out", parts, "--timestamp", ts, "--quiet", "--workers", "1", "--resume", "--sync-interval", "100ms"}
+	machineA, machineB := t.TempDir(), t.TempDir()
+	if code, _, stderr := run(t, "", append(args, "--shard", "0/2")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	cmd := mfnProcess(t, append(slices.Clone(env), "TMPDIR="+machineA), append(args, "--shard", "1/2")...)
+	d, err := blobstore.OpenDir(context.Background(), parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		data, _ := d.ReadAll(context.Background(), "_part-00001-of-00002.csv.partial", 1<<20)
+		if bytes.Count(data, []byte("\n")) >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the shard did not upload a journal of 2 samples")
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	code, stdout, _ := run(t, "", "dataset", "status", parts)
+	if code != 3 || !strings.Contains(stdout, "1 complete, 1 partial, 0 missing") {
+		t.Fatalf("status after the kill: %d %s", code, stdout)
+	}
+	t.Setenv("TMPDIR", machineB)
+	code, stdout, stderr := run(t, "", append(args, "--shard", "1/2")...)
+	if code != 0 || !strings.Contains(stdout, "taken from the checkpoint") {
+		t.Fatalf("resume on machine B: %d %s %s", code, stdout, stderr)
+	}
+	single := filepath.Join(dir, "single.csv")
+	if code, _, stderr := run(t, "", "dataset", "--sweep", sweep, "--out", single, "--timestamp", ts, "--quiet"); code != 0 {
+		t.Fatal(stderr)
+	}
+	merged := filepath.Join(dir, "merged.csv")
+	if code, _, stderr := run(t, "", "dataset", "merge", parts, "--out", merged); code != 0 {
+		t.Fatal(stderr)
+	}
+	a, _ := os.ReadFile(single)
+	b, _ := os.ReadFile(merged)
+	if !bytes.Equal(a, b) {
+		t.Fatal("the merge after a resume in another place differs from the single run")
 	}
 }
