@@ -274,7 +274,7 @@ func TestMergeRefusesBadParts(t *testing.T) {
 func TestShardResumesAfterAKill(t *testing.T) {
 	dir := t.TempDir()
 	sweep := filepath.Join(dir, "sweep.json")
-	os.WriteFile(sweep, []byte(`{"grid_sizes":[48],"steps_list":[150],"alpha_values":[0.1,0.15],"turing_values":[true],"seeds_per_config":12}`), 0o644)
+	os.WriteFile(sweep, []byte(`{"grid_sizes":[96],"steps_list":[200],"alpha_values":[0.1,0.15],"turing_values":[true],"seeds_per_config":60}`), 0o644)
 	ts := "2026-01-02T03:04:05Z"
 	parts := filepath.Join(dir, "parts.csv")
 	args := []string{"dataset", "--sweep", sweep, "--out", parts, "--timestamp", ts, "--quiet", "--workers", "1", "--resume"}
@@ -283,7 +283,7 @@ func TestShardResumesAfterAKill(t *testing.T) {
 	}
 	cmd := mfnProcess(t, nil, append(args, "--shard", "1/2")...)
 	journal := filepath.Join(parts, "_part-00001-of-00002.csv.partial")
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		data, _ := os.ReadFile(journal)
 		if bytes.Count(data, []byte("\n")) >= 3 { // the header and 2 samples
 			break
@@ -366,7 +366,7 @@ func TestShardResumesFromTheBucketOnAnotherMachine(t *testing.T) {
 	q, env := fakeS3(t)
 	dir := t.TempDir()
 	sweep := filepath.Join(dir, "sweep.json")
-	os.WriteFile(sweep, []byte(`{"grid_sizes":[48],"steps_list":[150],"alpha_values":[0.1,0.15],"turing_values":[true],"seeds_per_config":12}`), 0o644)
+	os.WriteFile(sweep, []byte(`{"grid_sizes":[96],"steps_list":[200],"alpha_values":[0.1,0.15],"turing_values":[true],"seeds_per_config":60}`), 0o644)
 	ts := "2026-01-02T03:04:05Z"
 	parts := "s3://mfn/runs/r.csv" + q
 	args := []string{"dataset", "--sweep", sweep, "--out", parts, "--timestamp", ts, "--quiet", "--workers", "1", "--resume", "--sync-interval", "100ms"}
@@ -380,7 +380,7 @@ func TestShardResumesFromTheBucketOnAnotherMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		data, _ := d.ReadAll(context.Background(), "_part-00001-of-00002.csv.partial", 1<<20)
 		if bytes.Count(data, []byte("\n")) >= 3 {
 			break
