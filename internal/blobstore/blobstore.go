@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -55,9 +56,9 @@ type Dir struct {
 var ErrNotExist = errors.New("no such object")
 
 // OpenDir opens a local directory path or a URL (s3://bucket/prefix?region=…,
-// gs://bucket/prefix, azblob://container/prefix, file:///abs/dir). A local directory is
-// created if needed.
-func OpenDir(ctx context.Context, dir string) (*Dir, error) {
+// gs://bucket/prefix, azblob://container/prefix, file:///abs/dir). With create, a missing local
+// directory is made (for output); without, it is an error (for input).
+func OpenDir(ctx context.Context, dir string, create bool) (*Dir, error) {
 	raw := dir
 	if !IsURL(dir) {
 		if strings.Contains(dir, "://") {
@@ -81,7 +82,11 @@ func OpenDir(ctx context.Context, dir string) (*Dir, error) {
 		}
 		// The directory is the bucket; temporary files are made beside the final ones (a rename
 		// across file systems fails) and no attribute sidecars are written.
-		q.Set("create_dir", "true")
+		if create {
+			q.Set("create_dir", "true")
+		} else if st, err := os.Stat(filepath.FromSlash(u.Path)); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("%s: no such directory", raw)
+		}
 		q.Set("no_tmp_dir", "true")
 		q.Set("metadata", "skip")
 		bucketURL = (&url.URL{Scheme: "file", Path: u.Path, RawQuery: q.Encode()}).String()

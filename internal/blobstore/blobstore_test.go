@@ -29,7 +29,7 @@ func TestSplit(t *testing.T) {
 	if !IsURL("gs://b/k") || !IsURL("azblob://c/k") || IsURL("data/x.csv") || IsURL("http://x/y") {
 		t.Error("IsURL")
 	}
-	if _, err := OpenDir(context.Background(), "ftp://host/x"); err == nil {
+	if _, err := OpenDir(context.Background(), "ftp://host/x", true); err == nil {
 		t.Error("ftp:// accepted")
 	}
 }
@@ -75,7 +75,7 @@ func checkAtomicWrites(t *testing.T, d *Dir) {
 func TestFileDriver(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run.csv")
 	for _, name := range []string{dir, "file://" + filepath.ToSlash(dir)} {
-		d, err := OpenDir(context.Background(), name)
+		d, err := OpenDir(context.Background(), name, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestS3Driver(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	d, err := OpenDir(context.Background(), "s3://b/runs/x.csv?endpoint="+srv.URL+"&use_path_style=true&disable_https=true&region=us-east-1")
+	d, err := OpenDir(context.Background(), "s3://b/runs/x.csv?endpoint="+srv.URL+"&use_path_style=true&disable_https=true&region=us-east-1", true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func runDatasetMerge(ctx context.Context, env *Env, args []string) error {
 		if _, _, ok := dataset.ParsePartName(base); !ok {
 			dirURL, base = arg, "" // a directory of parts
 		}
-		d, err := blobstore.OpenDir(ctx, dirURL)
+		d, err := blobstore.OpenDir(ctx, dirURL, false)
 		if err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func runDatasetMerge(ctx context.Context, env *Env, args []string) error {
 		if format != meta.Format {
 			return fmt.Errorf("%w: --out=%q: the parts are %s, so the merged file must be .%s", errUsage, *out, meta.Format, meta.Format)
 		}
-		d, err := blobstore.OpenDir(ctx, dirURL)
+		d, err := blobstore.OpenDir(ctx, dirURL, true)
 		if err != nil {
 			return err
 		}
@@ -247,7 +247,7 @@ func runDatasetStatus(ctx context.Context, env *Env, args []string) error {
 	if *interval < time.Second {
 		return fmt.Errorf("%w: --interval=%s: must be at least 1s", errUsage, *interval)
 	}
-	d, err := blobstore.OpenDir(ctx, pos[0])
+	d, err := blobstore.OpenDir(ctx, pos[0], false)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func runShardedDataset(ctx context.Context, env *Env, plan *dataset.Plan, o shar
 		sidecar = name + ".meta.json"
 	}
 	journalName, progressName := "_"+name+".partial", "_"+name+".progress.json"
-	dir, err := blobstore.OpenDir(ctx, dirURL)
+	dir, err := blobstore.OpenDir(ctx, dirURL, true)
 	if err != nil {
 		return err
 	}

@@ -187,7 +187,7 @@ func TestShardedSweepThroughS3(t *testing.T) {
 	}
 	// Nothing but the parts, their sidecars and the merged file: journals and progress records
 	// of finished shards are gone.
-	d, err := blobstore.OpenDir(context.Background(), "s3://mfn/runs"+q)
+	d, err := blobstore.OpenDir(context.Background(), "s3://mfn/runs"+q, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestShardedSweepThroughS3(t *testing.T) {
 		t.Fatal(err1, err2)
 	}
 	sameTables(t, a, b)
-	pd, _ := blobstore.OpenDir(context.Background(), parts)
+	pd, _ := blobstore.OpenDir(context.Background(), parts, false)
 	defer pd.Close()
 	objs, err := pd.List(context.Background())
 	if err != nil {
@@ -375,7 +375,7 @@ func TestShardResumesFromTheBucketOnAnotherMachine(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	cmd := mfnProcess(t, append(slices.Clone(env), "TMPDIR="+machineA), append(args, "--shard", "1/2")...)
-	d, err := blobstore.OpenDir(context.Background(), parts)
+	d, err := blobstore.OpenDir(context.Background(), parts, false)
 	if err != nil {
 		t.Fatal(err)
 	}
