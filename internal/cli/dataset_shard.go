@@ -84,7 +84,12 @@ func runShardedDataset(ctx context.Context, env *Env, plan *dataset.Plan, o shar
 		}
 		sidecar = name + ".meta.json"
 	}
+	// A part's journal and progress start with "_" (readers of the directory skip them); a
+	// whole dataset's journal is named as the local single-process run names it.
 	journalName, progressName := "_"+name+".partial", "_"+name+".progress.json"
+	if o.shard == nil {
+		journalName, progressName = name+".partial", name+".progress.json"
+	}
 	dir, err := blobstore.OpenDir(ctx, dirURL, true)
 	if err != nil {
 		return err
