@@ -21,7 +21,7 @@ import (
 func init() {
 	register(command{
 		name:    "dataset",
-		summary: "generate a feature dataset (Parquet or CSV) from a preset, the sampler or a sweep",
+		summary: "generate a feature dataset (Parquet or CSV) from a preset, the sampler or a sweep; --shard, merge, status",
 		run:     runDataset,
 	})
 }
