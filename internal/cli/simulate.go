@@ -12,8 +12,8 @@ import (
 
 	"mfn/field"
 	"mfn/fractal"
-	"mfn/morph"
 	"mfn/internal/atomicfile"
+	"mfn/morph"
 	"mfn/npexact"
 	"mfn/npy"
 	"mfn/rng"
