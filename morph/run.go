@@ -110,7 +110,7 @@ func newState(c Config) *state {
 	if c.Init == InitStripes {
 		m = stripeMode(c)
 	}
-	vStar := s.vTarget(s.aStar)
+	vRest := s.p.VRestMV / 1000 // every cell starts at rest; active regions depolarise it
 	for k := range s.a.cur {
 		x := float64(k % n)
 		wave := 0.0
@@ -122,7 +122,7 @@ func newState(c Config) *state {
 	g.FillUniform(noise, -1, 1)
 	for k := range s.i.cur {
 		s.i.cur[k] = s.iStar * (1 + c.Noise*noise[k])
-		s.v.cur[k] = vStar
+		s.v.cur[k] = vRest
 	}
 	return s
 }
@@ -145,11 +145,6 @@ func stripeMode(c Config) float64 {
 		m = math.Round(2*float64(c.GridSize)/lambda) / 2
 	}
 	return max(m, 1)
-}
-
-// vTarget is the potential (volts) a cell with activator a relaxes to.
-func (s *state) vTarget(a float64) float64 {
-	return (s.p.VRestMV + s.p.VAmpMV*a/(a+s.aStar)) / 1000
 }
 
 // step advances a, i and V one time step in one pass over the rows.
