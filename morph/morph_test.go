@@ -354,3 +354,31 @@ func TestV41KineticsNeverTuring(t *testing.T) {
 		t.Errorf("CFL bound: %v", err)
 	}
 }
+
+// Splitting the rows between workers changes no bit.
+func TestWorkersDoNotChangeBits(t *testing.T) {
+	c := preset(t, "spots")
+	c.GridSize, c.Steps = 40, 300
+	for _, bc := range []field.Boundary{field.Periodic, field.Neumann, field.Dirichlet} {
+		c.Boundary = bc
+		forceWorkers = 1
+		one, err := Run(context.Background(), c, RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		forceWorkers = 3
+		three, err := Run(context.Background(), c, RunOptions{})
+		forceWorkers = 0
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one.TuringActivations != three.TuringActivations {
+			t.Errorf("%v: activations %d vs %d", bc, one.TuringActivations, three.TuringActivations)
+		}
+		for k := range one.Field {
+			if math.Float64bits(one.Field[k]) != math.Float64bits(three.Field[k]) || one.Activator[k] != three.Activator[k] {
+				t.Fatalf("%v: cell %d differs", bc, k)
+			}
+		}
+	}
+}
