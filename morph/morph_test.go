@@ -382,3 +382,19 @@ func TestWorkersDoNotChangeBits(t *testing.T) {
 		}
 	}
 }
+
+func TestPresetConfig(t *testing.T) {
+	c, err := PresetConfig("spots", map[string]float64{"kappa": 0.05, "theta": 2})
+	if err != nil || c.Params.Kappa != 0.05 || c.Params.Theta != 2 || c.Params.DI != 10 {
+		t.Errorf("%+v, %v", c.Params, err)
+	}
+	if _, err := PresetConfig("spots", map[string]float64{"zeta": 1}); err == nil || !strings.Contains(err.Error(), "zeta") {
+		t.Errorf("unknown override: %v", err)
+	}
+	if _, err := PresetConfig("spots", map[string]float64{"dt": 0.5}); err == nil || !strings.Contains(err.Error(), "d_i=10") {
+		t.Errorf("CFL: %v", err)
+	}
+	if _, err := PresetConfig("zebra", nil); err == nil {
+		t.Error("unknown preset accepted")
+	}
+}
