@@ -391,7 +391,7 @@ func TestPresetConfig(t *testing.T) {
 	if _, err := PresetConfig("spots", map[string]float64{"zeta": 1}); err == nil || !strings.Contains(err.Error(), "zeta") {
 		t.Errorf("unknown override: %v", err)
 	}
-	if _, err := PresetConfig("spots", map[string]float64{"dt": 0.5}); err == nil || !strings.Contains(err.Error(), "d_i=10") {
+	if _, err := PresetConfig("spots", map[string]float64{"dt": 0.5}); err == nil || !strings.Contains(err.Error(), "CFL") {
 		t.Errorf("CFL: %v", err)
 	}
 	if _, err := PresetConfig("zebra", nil); err == nil {
