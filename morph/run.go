@@ -13,10 +13,10 @@ import (
 )
 
 // Run simulates c: explicit Euler steps of the GM kinetics with the 5-point Laplacian under
-// c.Boundary (Dirichlet holds the outside at the homogeneous state a*, i*, and V at its
-// resting level for a*), and the potential relaxing towards its activator-driven target.
-// One fused pass per step reads a, i and V once and writes them once; nothing is allocated
-// per step.
+// c.Boundary (Dirichlet holds the outside at the homogeneous state a*, i*), and the potential
+// relaxing towards its activator-driven target (V has no neighbours: it follows its cell).
+// One fused pass per step reads a, i and V once and writes them once; on one core nothing is
+// allocated per step (on several, the extra workers' goroutines are).
 func Run(ctx context.Context, c Config, o RunOptions) (*Result, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
