@@ -61,6 +61,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 	if a.keys, err = NewAPIKeys(cfg.APIKeyRequired, cfg.APIKeys, cfg.APIKeysFile); err != nil {
 		return nil, err
 	}
+	a.metrics.reg.MustRegister(newKeyCollector(a.keys))
 	if cfg.APIKeysFile != "" {
 		a.keysStamp, _ = statStamp(cfg.APIKeysFile)
 	}
