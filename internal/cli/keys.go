@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,11 +24,11 @@ const keysSynopsis = `keys ACTION --file FILE [flags]
 
 Actions (mfn serve reloads the file when it changes, and on SIGHUP):
   generate                       print a new random key (32 bytes, base64url); the file is not touched
-  add     [--key K] [--id L] [--expires D]
+  add     [--key K] [--id L] [--expires D] [--key-out FILE]
                                  append a key (a generated one unless --key) and print it
   retire  --id L|FINGERPRINT [--overlap D]
                                  let a key expire after the overlap window (default 24h)
-  rotate  [--id L] [--overlap D] [--expires D]
+  rotate  [--id L] [--overlap D] [--expires D] [--key-out FILE]
                                  add a new key and retire every other valid key with the overlap;
                                  drops expired keys; prints the new key
   prune                          drop expired keys
@@ -65,6 +66,7 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 	expires := fs.String("expires", "90d", "add, rotate: lifetime of the new key (0: no expiry)")
 	overlap := fs.String("overlap", "24h", "retire, rotate: how long retired keys stay valid")
 	format := fs.String("format", "text", "list: text or json")
+	keyOut := fs.String("key-out", "", "add, rotate: write the new key to this file (mode 0600) instead of standard output")
 	if len(args) == 0 {
 		fs.Usage()
 		return fmt.Errorf("%w: an action is required (generate, add, retire, rotate, prune, list)", errUsage)
@@ -138,7 +140,9 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 		if err := set.WriteFile(*file); err != nil {
 			return err
 		}
-		fmt.Fprintln(env.Stdout, e.Key)
+		if err := printKey(env, *keyOut, e.Key); err != nil {
+			return err
+		}
 		fmt.Fprintf(env.Stderr, "new key %s; the other keys expire by %s\n", e.Fingerprint(), now.Add(window).Format(time.RFC3339))
 		return nil
 	default: // add
@@ -158,11 +162,22 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		if *key == "" {
-			fmt.Fprintln(env.Stdout, e.Key)
+			if err := printKey(env, *keyOut, e.Key); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(env.Stderr, "added key %s\n", e.Fingerprint())
 		return nil
 	}
+}
+
+// printKey writes a new key to standard output, or to a file only its owner can read.
+func printKey(env *Env, path, key string) error {
+	if path == "" {
+		_, err := fmt.Fprintln(env.Stdout, key)
+		return err
+	}
+	return os.WriteFile(path, []byte(key+"\n"), 0o600)
 }
 
 func listKeys(env *Env, set *apikey.Set, now time.Time, format string) error {
