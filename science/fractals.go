@@ -1,0 +1,3 @@
+package science
+
+func exactFractalChecks() []Check { return nil }
