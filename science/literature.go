@@ -14,8 +14,8 @@ import (
 // validation/scientific_validation.py cites; the Ca²⁺ value there is, by the reference's own
 // comment, "calculated from Nernst at 37 °C", not read from the table.
 const (
-	srcHille       = "Hille (2001) Ion Channels of Excitable Membranes, 3rd ed., Table 1.1"
-	srcHilleCa     = "Nernst at 37 °C for 100 nM / 2 mM (reference's value; Hille 2001 Table 1.1 range)"
+	srcHille       = "Hille (2001) Ion Channels of Excitable Membranes, 3rd ed., Table 1.1 (as the reference cites it)"
+	srcHilleCa     = "the reference's own Nernst value at 37 °C for 100 nM in / 2 mM out (not a measurement)"
 	srcSquid       = "Hille (2001) Table 1.1; Hodgkin & Keynes (1955) J. Physiol. 128:61"
 	srcCODATA      = "CODATA 2018: R = 8.314462618 J/(mol K), F = 96485.33212 C/mol (exact SI)"
 	srcRTFRef      = "reference (scientific_validation.py): RT/F ≈ 26.73 mV at 37 °C"

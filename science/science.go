@@ -137,7 +137,7 @@ func knownFailureIf(ok bool) Status {
 // within is a check of |computed − expected| < tol (strict, as the reference compares).
 func within(expected, computed, tol float64, unit, source string) Result {
 	return Result{
-		Expected:  fmt.Sprintf("%.4g %s", expected, unit),
+		Expected:  fmt.Sprintf("%.6g %s", expected, unit),
 		Computed:  fmt.Sprintf("%.4f %s", computed, unit),
 		Value:     computed,
 		Tolerance: fmt.Sprintf("±%g %s", tol, unit),
