@@ -2,9 +2,11 @@ package morph
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"mfn/field"
+	"mfn/stability"
 )
 
 // Preset is a named GM configuration: an embedded default of `mfn simulate --preset NAME`.
@@ -17,32 +19,77 @@ type Preset struct {
 // DefaultPreset is the preset of a plain `mfn simulate`.
 const DefaultPreset = "labyrinth"
 
-// base are the parameters the presets share; each preset changes a few.
-func base() Params {
-	return Params{DA: 0.05, DI: 1.0, Rho: 1, Kappa: 0, MuA: 1, MuI: 2, SigmaA: 0, Dt: 0.1,
+// The presets' coefficients. Space is in cells and the diffusion coefficients set the
+// wavelength (λ ∝ √D at fixed kinetics); each dt is just inside the diffusion CFL limit
+// dt·d_i·4 ≤ 1/2. Their stability analyses are in ADR 21 and in `mfn analyze --preset NAME`.
+var (
+	// spots: no saturation, μ_i/μ_a = 1.5, d_i/d_a = 20 (critical ratio 8.7): λ ≈ 8 cells.
+	spotsParams = Params{DA: 0.5, DI: 10, Rho: 1, Kappa: 0, MuA: 1, MuI: 1.5, SigmaA: 0, Dt: 0.0125,
 		Theta: 1.5, VRestMV: -70, VAmpMV: 40, TauV: 1}
-}
+	// labyrinth: saturation κ = 0.1, μ_i/μ_a = 1.2, d_i/d_a = 20: λ ≈ 10 cells.
+	labyrinthParams = Params{DA: 0.72, DI: 14.4, Rho: 1, Kappa: 0.1, MuA: 1, MuI: 1.2, SigmaA: 0, Dt: 0.0086,
+		Theta: 1.5, VRestMV: -70, VAmpMV: 40, TauV: 1}
+	// stripes: the labyrinth's kinetics with longer range, λ ≈ 12 cells, seeded along x.
+	stripesParams = Params{DA: 1.04, DI: 20.7, Rho: 1, Kappa: 0.1, MuA: 1, MuI: 1.2, SigmaA: 0, Dt: 0.006,
+		Theta: 1.5, VRestMV: -70, VAmpMV: 40, TauV: 1}
+	// uniform: the labyrinth's kinetics with the inhibitor's range cut below the critical
+	// ratio d_i/d_a (UniformMargin below it): every mode decays.
+	uniformParams = func() Params {
+		p := labyrinthParams
+		p.DI = UniformMargin * CriticalDI(p)
+		return p
+	}()
+)
 
-func presetConfig(p Params, init Init) Config {
-	return Config{GridSize: 64, Steps: 3000, Seed: 42, Boundary: field.Periodic, Init: init, Noise: 0.01, Params: p}
+// UniformMargin is how far below the critical inhibitor diffusion the uniform preset sits.
+const UniformMargin = 0.9
+
+func presetConfig(p Params, init Init, steps int) Config {
+	return Config{GridSize: 64, Steps: steps, Seed: 42, Boundary: field.Periodic, Init: init, Noise: 0.01, Params: p}
 }
 
 // Presets returns the presets in display order: spots, stripes and labyrinth inside the
 // Turing region, uniform just outside it.
 func Presets() []Preset {
-	spots := base()
-	stripes := base()
-	stripes.Kappa = 0.2
-	lab := base()
-	lab.Kappa = 0.2
-	uni := base()
-	uni.DI = 0.5
 	return []Preset{
-		{"spots", "no saturation (κ = 0): isolated activator peaks on a hexagonal-ish lattice", presetConfig(spots, InitNoise)},
-		{"stripes", "saturated activator (κ > 0) seeded with the fastest mode along x: parallel stripes", presetConfig(stripes, InitStripes)},
-		{"labyrinth", "saturated activator (κ > 0) from noise: stripes of every orientation, a labyrinth", presetConfig(lab, InitNoise)},
-		{"uniform", "inhibitor range too short (d_i below the Turing threshold): the noise decays, nothing forms", presetConfig(uni, InitNoise)},
+		{"spots", "no saturation (κ = 0): isolated activator peaks, λ ≈ 8 cells", presetConfig(spotsParams, InitNoise, 4000)},
+		{"stripes", "saturated activator (κ = 0.1) seeded with the fastest mode along x: parallel stripes, λ ≈ 12 cells", presetConfig(stripesParams, InitStripes, 5000)},
+		{"labyrinth", "saturated activator (κ = 0.1) from noise: stripes of every orientation, λ ≈ 10 cells", presetConfig(labyrinthParams, InitNoise, 6000)},
+		{"uniform", "the labyrinth's kinetics with d_i at 0.9 × its critical value: the noise decays, nothing forms", presetConfig(uniformParams, InitNoise, 6000)},
 	}
+}
+
+// CriticalDI is the smallest inhibitor diffusion d_i at which p's homogeneous state is
+// Turing-unstable (all else fixed): the larger root of
+// (d_i·f_a + d_a·g_i)² = 4·d_a·d_i·det J, i.e. d_i = d_a·(√det − √(−f_i·g_a))²/f_a²... solved
+// here by bisection on the analysis itself. It returns +Inf when f_a ≤ 0 (no d_i will do).
+func CriticalDI(p Params) float64 {
+	j := p.Jacobian()
+	if !(j[0][0] > 0) {
+		return math.Inf(1)
+	}
+	turing := func(di float64) bool {
+		q := p
+		q.DI = di
+		an, err := stability.Analyze(q.System(), stability.Grid{N: 8, Boundary: field.Periodic})
+		return err == nil && an.Turing
+	}
+	lo, hi := p.DA*1e-3, p.DA
+	for !turing(hi) {
+		hi *= 2
+		if hi > 1e9 {
+			return math.Inf(1)
+		}
+	}
+	for it := 0; it < 200; it++ {
+		m := (lo + hi) / 2
+		if turing(m) {
+			hi = m
+		} else {
+			lo = m
+		}
+	}
+	return hi
 }
 
 // PresetNames lists the preset names in display order.

@@ -174,7 +174,9 @@ func (s *state) rowOf(arr, ghost []float64, r int) []float64 {
 	return arr[r*s.n : r*s.n+s.n]
 }
 
-// row updates row r: the fused stencil, kinetics, potential and clamp.
+// row updates row r: the fused stencil, kinetics, potential and clamp. The edge columns
+// take their outside neighbours from the boundary condition; the interior runs branch-free
+// over re-sliced rows (so the compiler drops the bounds checks).
 func (s *state) row(r int, cnt *counts) {
 	n := s.n
 	off := r * n
@@ -182,16 +184,8 @@ func (s *state) row(r int, cnt *counts) {
 	aU, aD := s.rowOf(s.a.cur, s.ghostA, s.up[r]), s.rowOf(s.a.cur, s.ghostA, s.down[r])
 	iU, iD := s.rowOf(s.i.cur, s.ghostI, s.up[r]), s.rowOf(s.i.cur, s.ghostI, s.down[r])
 	aO, iO, vO := s.a.next[off:off+n], s.i.next[off:off+n], s.v.next[off:off+n]
-	p := s.p
-	dt := p.Dt
-	cDA, cDI := dt*p.DA, dt*p.DI
-	rho, kap, muA, muI, sig := p.Rho, p.Kappa, p.MuA, p.MuI, p.SigmaA
-	aStar := s.aStar
-	thr := p.Theta * aStar
-	vRest, vAmp := p.VRestMV/1000, p.VAmpMV/1000
-	relax := dt / p.TauV
-	lo, hi := MinVMV/1000, MaxVMV/1000
-	// left and right neighbours of the edge columns.
+	k := s.coef()
+	// Outside neighbours of the edge columns.
 	var aL0, iL0, aRn, iRn float64
 	switch s.bc {
 	case field.Periodic:
@@ -199,40 +193,89 @@ func (s *state) row(r int, cnt *counts) {
 	case field.Neumann:
 		aL0, iL0, aRn, iRn = a[0], in[0], a[n-1], in[n-1]
 	default:
-		aL0, iL0, aRn, iRn = aStar, s.iStar, aStar, s.iStar
+		aL0, iL0, aRn, iRn = s.aStar, s.iStar, s.aStar, s.iStar
 	}
-	aU, aD, iU, iD = aU[:n], aD[:n], iU[:n], iD[:n]
-	aO, iO, vO, in, v = aO[:n], iO[:n], vO[:n], in[:n], v[:n]
-	for c := 0; c < n; c++ {
-		ac, ic := a[c], in[c]
-		var aL, aR, iL, iR float64
-		if c == 0 {
-			aL, iL = aL0, iL0
-		} else {
-			aL, iL = a[c-1], in[c-1]
-		}
-		if c == n-1 {
-			aR, iR = aRn, iRn
-		} else {
-			aR, iR = a[c+1], in[c+1]
-		}
-		la := aU[c] + aD[c] + aL + aR - 4*ac
-		li := iU[c] + iD[c] + iL + iR - 4*ic
+	var c0 counts
+	k.cell(a[0], in[0], v[0], aU[0]+aD[0]+aL0+a[1], iU[0]+iD[0]+iL0+in[1], &aO[0], &iO[0], &vO[0], &c0)
+	k.cell(a[n-1], in[n-1], v[n-1], aU[n-1]+aD[n-1]+a[n-2]+aRn, iU[n-1]+iD[n-1]+in[n-2]+iRn, &aO[n-1], &iO[n-1], &vO[n-1], &c0)
+	// Interior: column c of these slices is column c+1 of the row.
+	m := n - 2
+	aL, aC, aR := a[0:m], a[1:m+1], a[2:m+2]
+	iL, iC, iR := in[0:m], in[1:m+1], in[2:m+2]
+	au, ad, iu, id := aU[1:m+1], aD[1:m+1], iU[1:m+1], iD[1:m+1]
+	vc, ao, io, vo := v[1:m+1], aO[1:m+1], iO[1:m+1], vO[1:m+1]
+	for c := range aC {
+		ac, ic := aC[c], iC[c]
+		sa := (au[c] + ad[c]) + (aL[c] + aR[c])
+		si := (iu[c] + id[c]) + (iL[c] + iR[c])
 		a2 := ac * ac
-		an := ac + cDA*la + dt*(rho*a2/(ic*(1+kap*a2))-muA*ac+sig)
-		inew := ic + cDI*li + dt*(rho*a2-muI*ic)
-		aO[c], iO[c] = an, inew
-		if an > thr {
-			cnt.active++
+		is := ic * (1 + k.kap*a2)
+		ap := ac + k.aStar
+		x := 1 / (is * ap) // one division serves the kinetics and the potential
+		an := k.keepA*ac + k.cDA*sa + k.dtRho*a2*ap*x + k.dtSig
+		inew := k.keepI*ic + k.cDI*si + k.dtRho*a2
+		vn := k.keepV*vc[c] + k.vBase + k.vGain*ac*is*x
+		ao[c], io[c], vo[c] = an, inew, vn
+		if an > k.thr {
+			c0.active++
 		}
-		vn := v[c] + relax*(vRest+vAmp*an/(an+aStar)-v[c])
-		if vn < lo || vn > hi {
-			vn = min(max(vn, lo), hi)
-			cnt.clamped++
+		if vn < k.lo || vn > k.hi || an-an != 0 || inew-inew != 0 {
+			k.fix(&vo[c], an, inew, &c0)
 		}
-		vO[c] = vn
-		if an-an != 0 || inew-inew != 0 {
-			cnt.bad++
-		}
+	}
+	cnt.active += c0.active
+	cnt.clamped += c0.clamped
+	cnt.bad += c0.bad
+}
+
+// coefs are the per-step constants of the update, with the explicit Euler step folded in:
+//
+//	a' = (1 − 4·dt·d_a − dt·μ_a)·a + dt·d_a·Σ_nb a + dt·ρ·a²/(i(1+κa²)) + dt·σ_a
+//	i' = (1 − 4·dt·d_i − dt·μ_i)·i + dt·d_i·Σ_nb i + dt·ρ·a²
+//	V' = (1 − dt/τ)·V + (dt/τ)·(v_rest + v_amp·a/(a + a*))
+//
+// The CFL limits of Params.Validate keep every "keep" factor ≥ 0, so a, i > 0 stay positive.
+type coefs struct {
+	keepA, cDA, keepI, cDI, dtRho, dtSig, kap float64
+	aStar, thr, keepV, vBase, vGain           float64
+	lo, hi                                    float64
+}
+
+func (s *state) coef() coefs {
+	p := s.p
+	relax := p.Dt / p.TauV
+	return coefs{keepA: 1 - 4*p.Dt*p.DA - p.Dt*p.MuA, cDA: p.Dt * p.DA, keepI: 1 - 4*p.Dt*p.DI - p.Dt*p.MuI, cDI: p.Dt * p.DI,
+		dtRho: p.Dt * p.Rho, dtSig: p.Dt * p.SigmaA, kap: p.Kappa, aStar: s.aStar, thr: p.Theta * s.aStar,
+		keepV: 1 - relax, vBase: relax * p.VRestMV / 1000, vGain: relax * p.VAmpMV / 1000,
+		lo: MinVMV / 1000, hi: MaxVMV / 1000}
+}
+
+// cell is the update of one cell given the sums of its four neighbours (sa, si); it is the
+// interior loop's arithmetic, for the edge columns.
+func (k *coefs) cell(ac, ic, vc, sa, si float64, ao, io, vo *float64, cnt *counts) {
+	a2 := ac * ac
+	is := ic * (1 + k.kap*a2)
+	ap := ac + k.aStar
+	x := 1 / (is * ap)
+	an := k.keepA*ac + k.cDA*sa + k.dtRho*a2*ap*x + k.dtSig
+	inew := k.keepI*ic + k.cDI*si + k.dtRho*a2
+	vn := k.keepV*vc + k.vBase + k.vGain*ac*is*x
+	*ao, *io, *vo = an, inew, vn
+	if an > k.thr {
+		cnt.active++
+	}
+	if vn < k.lo || vn > k.hi || an-an != 0 || inew-inew != 0 {
+		k.fix(vo, an, inew, cnt)
+	}
+}
+
+// fix clamps V into the reference's range and counts NaN/Inf (rare: kept out of the loop).
+func (k *coefs) fix(vo *float64, an, inew float64, cnt *counts) {
+	if an-an != 0 || inew-inew != 0 {
+		cnt.bad++
+	}
+	if v := *vo; v < k.lo || v > k.hi {
+		*vo = min(max(v, k.lo), k.hi)
+		cnt.clamped++
 	}
 }

@@ -14,7 +14,8 @@ import (
 // "pattern" object.
 type Measure struct {
 	// WavelengthCells is the dominant wavelength N/k̂ of the field, k̂ the sub-bin peak of the
-	// radially averaged power spectrum (0 when the field has no variation).
+	// radially averaged power spectrum (0 when no pattern formed: contrast below
+	// NoPatternContrast).
 	WavelengthCells float64 `json:"wavelength_cells"`
 	// PredictedWavelengthCells is the fastest-growing mode's wavelength from the stability
 	// analysis (set by the caller; 0 when none is unstable).
@@ -149,7 +150,7 @@ func Of(f []float64, n int) (Measure, error) {
 		return Measure{}, err
 	}
 	m := Measure{Contrast: Contrast(f)}
-	if k := PeakWavenumber(spec); k > 0 && m.Contrast > 0 {
+	if k := PeakWavenumber(spec); k > 0 && m.Formed() {
 		m.PeakWavenumber = k
 		m.WavelengthCells = float64(n) / k
 	}
