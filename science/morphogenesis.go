@@ -48,18 +48,15 @@ func morphogenesisChecks() []Check {
 	return cs
 }
 
-// inhibitorSlower is the labyrinth preset with the diffusivities swapped so that the
-// inhibitor diffuses more slowly than the activator.
+// inhibitorSlower is the labyrinth preset with the inhibitor diffusing at half the
+// activator's rate: a short-range inhibitor cannot hold a pattern (d_i > d_a is necessary).
 func inhibitorSlower() (morph.Config, error) {
 	p, err := morph.LookupPreset("labyrinth")
 	if err != nil {
 		return morph.Config{}, err
 	}
 	c := p.Config
-	c.Params.DA, c.Params.DI = c.Params.DI/2, c.Params.DA
-	if c.Params.DI >= c.Params.DA {
-		c.Params.DI = c.Params.DA / 2
-	}
+	c.Params.DI = c.Params.DA / 2
 	return c, nil
 }
 

@@ -71,6 +71,7 @@ func Checks() []Check {
 	cs = append(cs, falsificationChecks()...)
 	cs = append(cs, exactFractalChecks()...)
 	cs = append(cs, morphogenesisChecks()...)
+	cs = append(cs, classificationChecks()...)
 	return cs
 }
 
