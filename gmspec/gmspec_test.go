@@ -40,3 +40,29 @@ func TestConfig(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	for _, tc := range []struct {
+		preset string
+		formed bool
+	}{{"spots", true}, {"uniform", false}} {
+		c, err := Spec{Model: "gm", Preset: tc.preset}.Config(42, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Summarize(t.Context(), c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %+v", tc.preset, s)
+		if s.Pattern.Formed() != tc.formed {
+			t.Errorf("%s: pattern formed %v (contrast %g)", tc.preset, s.Pattern.Formed(), s.Pattern.Contrast)
+		}
+		if tc.formed && !(s.FractalDimension > 1 && s.FractalDimension < 2 && s.TuringActivations > 0 && s.PotMax > s.PotMin) {
+			t.Errorf("%s: D %g, activations %d", tc.preset, s.FractalDimension, s.TuringActivations)
+		}
+		if !tc.formed && s.FractalDimension != 0 {
+			t.Errorf("uniform field has D %g", s.FractalDimension)
+		}
+	}
+}

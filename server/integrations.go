@@ -47,7 +47,7 @@ func publishSimulate(ctx context.Context, hub *integration.Hub, req simulateRequ
 	}
 	v, err := json.Marshal(simulatePublished{RequestID: id, Response: response, Request: simjob.Request{
 		Seed: req.Seed, GridSize: req.GridSize, Steps: req.Steps, Alpha: req.Alpha,
-		SpikeProbability: req.SpikeProbability, TuringEnabled: req.TuringEnabled}})
+		SpikeProbability: req.SpikeProbability, TuringEnabled: req.TuringEnabled, Spec: req.Model}})
 	if err != nil {
 		return err
 	}
