@@ -24,7 +24,7 @@ const (
 
 // Bounds of a run (shared with the service's limits).
 const (
-	MinGrid  = 8
+	MinGrid  = 4
 	MaxGrid  = 1024
 	MaxSteps = 1_000_000
 	// MaxCellSteps bounds grid_size²·steps, the work of one run.

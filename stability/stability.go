@@ -73,7 +73,7 @@ type Analysis struct {
 	// Fastest is the allowed non-constant mode of largest λ.
 	Fastest Mode `json:"fastest_mode"`
 	// PeakQ2 and PeakWavelengthCells are the continuum maximum of λ(q²) over q² ∈ [0, 8],
-	// as a wavelength along a grid axis.
+	// as a wavelength along a grid axis (0 when the maximum is the homogeneous mode q² = 0).
 	PeakQ2              float64 `json:"peak_q2"`
 	PeakWavelengthCells float64 `json:"peak_wavelength_cells"`
 	PeakGrowth          float64 `json:"peak_growth_rate"`
@@ -171,7 +171,11 @@ func Analyze(s System, g Grid) (Analysis, error) {
 	// The continuum peak of λ over the discrete operator's range q² ∈ [0, 8], by golden-section
 	// search after a coarse scan (λ(q²) is unimodal in the cases of interest; the scan guards).
 	a.PeakQ2, a.PeakGrowth = peak(s)
-	a.PeakWavelengthCells = axisWavelength(a.PeakQ2)
+	if a.PeakQ2 < 1e-9 {
+		a.PeakQ2 = 0 // the homogeneous mode: no wavelength (0 stands for none)
+	} else {
+		a.PeakWavelengthCells = axisWavelength(a.PeakQ2)
+	}
 	// Every allowed mode.
 	th := g.angles()
 	first := true
@@ -245,4 +249,17 @@ func (s System) Curve(points int) (q2, growth []float64) {
 		growth[i] = s.Growth(q2[i])
 	}
 	return q2, growth
+}
+
+// Eigenvalues returns q² of every allowed (m, n) mode of the grid, the constant mode
+// included, in row-major (m, n) order.
+func (g Grid) Eigenvalues() []float64 {
+	th := g.angles()
+	out := make([]float64, 0, len(th)*len(th))
+	for _, tm := range th {
+		for _, tn := range th {
+			out = append(out, Eigenvalue(tm, tn))
+		}
+	}
+	return out
 }
