@@ -6,8 +6,10 @@ import (
 
 	"mfn/field"
 	"mfn/fractal"
+	"mfn/morph"
 	"mfn/nernst"
 	"mfn/rng"
+	"mfn/stability"
 )
 
 // Sources of the literature values. Hille's Table 1.1 values are those the reference's
@@ -68,6 +70,7 @@ func literatureChecks() []Check {
 		Check{GroupLiterature, "membrane potential range (v4.1, jitter)", potentialRange},
 		Check{GroupLiterature, "reference Turing check as written (v4.1)", turingAsWritten},
 		Check{GroupLiterature, "Turing reaction, same random draws (v4.1)", turingControlled},
+		Check{GroupLiterature, "Turing instability of the v4.1 kinetics (linear)", turingLinearV41},
 	)
 	return cs
 }
@@ -225,5 +228,33 @@ func turingControlled() Result {
 		Status:    knownFailureIf(d > 1e-6),
 		Note: fmt.Sprintf("v4.1 forms no pattern: the reaction changes nothing (%d activations); "+
 			"see the morphogenesis rows for the new model", on.TuringActivations),
+	}
+}
+
+// turingLinearV41 is the linear stability analysis of the reference's activator–inhibitor
+// kinetics at their fixed point (0, 0) on the 64² periodic grid (the Jacobian
+// argument): det J = −r_a·r_i + r_a·r_i = 0 and d_i·r_a − d_a·r_i < 0, so no mode grows.
+func turingLinearV41() Result {
+	an, err := stability.Analyze(morph.DefaultV41Kinetics().System(), stability.Grid{N: 64, Boundary: field.Periodic})
+	if err != nil {
+		return errResult(srcTuring, err)
+	}
+	var det, destab float64
+	for _, c := range an.Conditions {
+		switch c.Name {
+		case "stable_determinant":
+			det = c.Value
+		case "diffusion_destabilises":
+			destab = c.Value
+		}
+	}
+	return Result{
+		Expected:  "Turing-unstable, ≥ 1 growing mode",
+		Computed:  fmt.Sprintf("%d growing modes", an.UnstableModes),
+		Value:     float64(an.UnstableModes),
+		Tolerance: "—",
+		Source:    srcTuring + "; " + srcDispersion,
+		Status:    knownFailureIf(an.Turing || an.UnstableModes > 0),
+		Note:      fmt.Sprintf("det J = %g (needs > 0), d_i·f_a + d_a·g_i = %g (needs > 0); det J = −r_a·r_i + r_a·r_i vanishes for every choice of rates", det, destab),
 	}
 }
