@@ -17,7 +17,7 @@ const (
 	srcExperiments = "run_validation_experiments.py"
 	srcClamp       = srcExperiments + "; MFN clamp [-95, 40] mV"
 	srcCFL         = srcExperiments + "; explicit 5-point scheme stable for α ≤ 1/4"
-	srcIFS         = srcExperiments + "; Hutchinson (1981): contractive maps have a bounded attractor"
+	srcIFS         = srcExperiments + "; Hutchinson (1981) Indiana Univ. Math. J. 30:713: contractive maps have a bounded attractor"
 )
 
 const (
@@ -266,7 +266,7 @@ func nernstSign() Result {
 	}
 	return Result{
 		Expected: "[X]out > [X]in, z > 0 ⇒ E > 0 (and the reverse)", Computed: fmt.Sprintf("%d of 2 signs right", right),
-		Value: float64(right), Tolerance: "—", Source: srcExperiments + "; Nernst (1889)", Status: passIf(right == 2),
+		Value: float64(right), Tolerance: "—", Source: srcExperiments + "; Nernst (1889) Z. Phys. Chem. 4:129", Status: passIf(right == 2),
 	}
 }
 

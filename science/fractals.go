@@ -13,8 +13,8 @@ import (
 // (geomspace(2, n/2·…, 5) truncated: 2, 4, 7, 16, 32) do not, because 7 is a truncated 8
 // (findings A5) and the tiles of size 7 miss the last n mod 7 rows and columns.
 const (
-	srcCarpet = "Sierpinski carpet: similarity dimension log 8 / log 3 (Mandelbrot 1982)"
-	srcKoch   = "Koch curve: similarity dimension log 4 / log 3 (Mandelbrot 1982)"
+	srcCarpet = "Sierpinski carpet: similarity dimension log 8 / log 3 (Mandelbrot 1982, The Fractal Geometry of Nature)"
+	srcKoch   = "Koch curve: similarity dimension log 4 / log 3 (Mandelbrot 1982, The Fractal Geometry of Nature)"
 	srcLine   = "a straight line: dimension 1"
 	srcSquare = "a filled square: dimension 2"
 )
