@@ -132,12 +132,15 @@ func PeakWavenumber(spec []float64) float64 {
 	if best == 0 || !(spec[best] > 0) {
 		return 0
 	}
-	if best == 1 || best == len(spec)-1 || !(spec[best-1] > 0) || !(spec[best+1] > 0) {
+	if best == len(spec)-1 {
 		return float64(best)
 	}
-	l, c, r := math.Log(spec[best-1]), math.Log(spec[best]), math.Log(spec[best+1])
+	// Powers below 1e-12 of the peak are round-off of the FFT: floor them, so that a peak
+	// with empty neighbours stays on its bin.
+	floor := spec[best] * 1e-12
+	l, c, r := math.Log(max(spec[best-1], floor)), math.Log(spec[best]), math.Log(max(spec[best+1], floor))
 	den := l - 2*c + r
-	if den >= 0 {
+	if !(den < 0) {
 		return float64(best)
 	}
 	return float64(best) + 0.5*(l-r)/den
