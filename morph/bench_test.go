@@ -26,3 +26,14 @@ func BenchmarkV41Engine64x100(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkRunSpots64x100(b *testing.B) {
+	p, _ := LookupPreset("spots")
+	c := p.Config
+	c.Steps = 100
+	for b.Loop() {
+		if _, err := Run(context.Background(), c, RunOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -110,7 +110,7 @@ func newState(c Config) *state {
 	if c.Init == InitStripes {
 		m = stripeMode(c)
 	}
-	vStar := s.vTarget(s.aStar)
+	vRest := s.p.VRestMV / 1000 // every cell starts at rest; active regions depolarise it
 	for k := range s.a.cur {
 		x := float64(k % n)
 		wave := 0.0
@@ -122,7 +122,7 @@ func newState(c Config) *state {
 	g.FillUniform(noise, -1, 1)
 	for k := range s.i.cur {
 		s.i.cur[k] = s.iStar * (1 + c.Noise*noise[k])
-		s.v.cur[k] = vStar
+		s.v.cur[k] = vRest
 	}
 	return s
 }
@@ -147,22 +147,16 @@ func stripeMode(c Config) float64 {
 	return max(m, 1)
 }
 
-// vTarget is the potential (volts) a cell with activator a relaxes to.
-func (s *state) vTarget(a float64) float64 {
-	return (s.p.VRestMV + s.p.VAmpMV*a/(a+s.aStar)) / 1000
-}
-
 // step advances a, i and V one time step in one pass over the rows.
 func (s *state) step() counts {
 	var cnt counts
-	n := s.n
-	for r := 0; r < n; r++ {
-		s.row(r, &cnt)
+	k := s.coef()
+	for r := 0; r < s.n; r++ {
+		s.row(r, &k, &cnt)
 	}
 	s.a.swap()
 	s.i.swap()
 	s.v.swap()
-	_ = n
 	return cnt
 }
 
@@ -177,14 +171,13 @@ func (s *state) rowOf(arr, ghost []float64, r int) []float64 {
 // row updates row r: the fused stencil, kinetics, potential and clamp. The edge columns
 // take their outside neighbours from the boundary condition; the interior runs branch-free
 // over re-sliced rows (so the compiler drops the bounds checks).
-func (s *state) row(r int, cnt *counts) {
+func (s *state) row(r int, k *coefs, cnt *counts) {
 	n := s.n
 	off := r * n
 	a, in, v := s.a.cur[off:off+n], s.i.cur[off:off+n], s.v.cur[off:off+n]
 	aU, aD := s.rowOf(s.a.cur, s.ghostA, s.up[r]), s.rowOf(s.a.cur, s.ghostA, s.down[r])
 	iU, iD := s.rowOf(s.i.cur, s.ghostI, s.up[r]), s.rowOf(s.i.cur, s.ghostI, s.down[r])
 	aO, iO, vO := s.a.next[off:off+n], s.i.next[off:off+n], s.v.next[off:off+n]
-	k := s.coef()
 	// Outside neighbours of the edge columns.
 	var aL0, iL0, aRn, iRn float64
 	switch s.bc {
@@ -198,29 +191,26 @@ func (s *state) row(r int, cnt *counts) {
 	var c0 counts
 	k.cell(a[0], in[0], v[0], aU[0]+aD[0]+aL0+a[1], iU[0]+iD[0]+iL0+in[1], &aO[0], &iO[0], &vO[0], &c0)
 	k.cell(a[n-1], in[n-1], v[n-1], aU[n-1]+aD[n-1]+a[n-2]+aRn, iU[n-1]+iD[n-1]+in[n-2]+iRn, &aO[n-1], &iO[n-1], &vO[n-1], &c0)
-	// Interior: column c of these slices is column c+1 of the row.
-	m := n - 2
-	aL, aC, aR := a[0:m], a[1:m+1], a[2:m+2]
-	iL, iC, iR := in[0:m], in[1:m+1], in[2:m+2]
-	au, ad, iu, id := aU[1:m+1], aD[1:m+1], iU[1:m+1], iD[1:m+1]
-	vc, ao, io, vo := v[1:m+1], aO[1:m+1], iO[1:m+1], vO[1:m+1]
-	for c := range aC {
-		ac, ic := aC[c], iC[c]
-		sa := (au[c] + ad[c]) + (aL[c] + aR[c])
-		si := (iu[c] + id[c]) + (iL[c] + iR[c])
+	// Interior: every slice is re-sliced to n so that the compiler drops the bounds checks.
+	aU, aD, iU, iD = aU[:n], aD[:n], iU[:n], iD[:n]
+	aO, iO, vO, in, v = aO[:n], iO[:n], vO[:n], in[:n], v[:n]
+	for c := 1; c < n-1; c++ {
+		ac, ic := a[c], in[c]
+		sa := (aU[c] + aD[c]) + (a[c-1] + a[c+1])
+		si := (iU[c] + iD[c]) + (in[c-1] + in[c+1])
 		a2 := ac * ac
 		is := ic * (1 + k.kap*a2)
 		ap := ac + k.aStar
 		x := 1 / (is * ap) // one division serves the kinetics and the potential
 		an := k.keepA*ac + k.cDA*sa + k.dtRho*a2*ap*x + k.dtSig
 		inew := k.keepI*ic + k.cDI*si + k.dtRho*a2
-		vn := k.keepV*vc[c] + k.vBase + k.vGain*ac*is*x
-		ao[c], io[c], vo[c] = an, inew, vn
+		vn := k.keepV*v[c] + k.vBase + k.vGain*ac*is*x
+		aO[c], iO[c], vO[c] = an, inew, vn
 		if an > k.thr {
 			c0.active++
 		}
 		if vn < k.lo || vn > k.hi || an-an != 0 || inew-inew != 0 {
-			k.fix(&vo[c], an, inew, &c0)
+			k.fix(&vO[c], an, inew, &c0)
 		}
 	}
 	cnt.active += c0.active
