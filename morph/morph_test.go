@@ -354,3 +354,47 @@ func TestV41KineticsNeverTuring(t *testing.T) {
 		t.Errorf("CFL bound: %v", err)
 	}
 }
+
+// Splitting the rows between workers changes no bit.
+func TestWorkersDoNotChangeBits(t *testing.T) {
+	c := preset(t, "spots")
+	c.GridSize, c.Steps = 40, 300
+	for _, bc := range []field.Boundary{field.Periodic, field.Neumann, field.Dirichlet} {
+		c.Boundary = bc
+		forceWorkers = 1
+		one, err := Run(context.Background(), c, RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		forceWorkers = 3
+		three, err := Run(context.Background(), c, RunOptions{})
+		forceWorkers = 0
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one.TuringActivations != three.TuringActivations {
+			t.Errorf("%v: activations %d vs %d", bc, one.TuringActivations, three.TuringActivations)
+		}
+		for k := range one.Field {
+			if math.Float64bits(one.Field[k]) != math.Float64bits(three.Field[k]) || one.Activator[k] != three.Activator[k] {
+				t.Fatalf("%v: cell %d differs", bc, k)
+			}
+		}
+	}
+}
+
+func TestPresetConfig(t *testing.T) {
+	c, err := PresetConfig("spots", map[string]float64{"kappa": 0.05, "theta": 2})
+	if err != nil || c.Params.Kappa != 0.05 || c.Params.Theta != 2 || c.Params.DI != 10 {
+		t.Errorf("%+v, %v", c.Params, err)
+	}
+	if _, err := PresetConfig("spots", map[string]float64{"zeta": 1}); err == nil || !strings.Contains(err.Error(), "zeta") {
+		t.Errorf("unknown override: %v", err)
+	}
+	if _, err := PresetConfig("spots", map[string]float64{"dt": 0.5}); err == nil || !strings.Contains(err.Error(), "d_i=10") {
+		t.Errorf("CFL: %v", err)
+	}
+	if _, err := PresetConfig("zebra", nil); err == nil {
+		t.Error("unknown preset accepted")
+	}
+}

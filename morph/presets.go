@@ -3,6 +3,7 @@ package morph
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"mfn/field"
@@ -110,4 +111,26 @@ func LookupPreset(name string) (Preset, error) {
 		}
 	}
 	return Preset{}, fmt.Errorf("preset=%q: must be one of %s", name, strings.Join(PresetNames(), ", "))
+}
+
+// PresetConfig is the named preset's configuration with parameter overrides applied (by
+// Params.Set names, in sorted order so that the first bad one reported is deterministic)
+// and validated: the service's and the worker's way to build a run from a request.
+func PresetConfig(name string, overrides map[string]float64) (Config, error) {
+	p, err := LookupPreset(name)
+	if err != nil {
+		return Config{}, err
+	}
+	c := p.Config
+	keys := make([]string, 0, len(overrides))
+	for k := range overrides {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := c.Params.Set(k, overrides[k]); err != nil {
+			return Config{}, err
+		}
+	}
+	return c, c.Validate()
 }

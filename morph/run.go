@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 	"time"
 
 	"mfn/field"
@@ -58,6 +60,9 @@ func Run(ctx context.Context, c Config, o RunOptions) (*Result, error) {
 	return res, nil
 }
 
+// forceWorkers, when positive, fixes the number of row workers (tests compare splits).
+var forceWorkers int
+
 // buffers is a double-buffered N×N array.
 type buffers struct{ cur, next []float64 }
 
@@ -78,7 +83,14 @@ type state struct {
 	up, down []int
 	ghostA   []float64
 	ghostI   []float64
+	// workers split the rows of a step on large grids; part holds their counts.
+	workers int
+	part    []counts
 }
+
+// parallelCells is the grid size from which a step is split between cores (as in package
+// field: below it, waking a goroutine costs more than it saves).
+const parallelCells = 1 << 15
 
 // counts are the events of one step.
 type counts struct{ active, clamped, bad int }
@@ -89,6 +101,14 @@ func newState(c Config) *state {
 	s := &state{n: n, bc: c.Boundary, p: p, a: newBuffers(n), i: newBuffers(n), v: newBuffers(n),
 		up: make([]int, n), down: make([]int, n), ghostA: make([]float64, n), ghostI: make([]float64, n)}
 	s.aStar, s.iStar = p.SteadyState()
+	s.workers = 1
+	if n*n >= parallelCells && runtime.GOMAXPROCS(0) > 1 {
+		s.workers = min(runtime.GOMAXPROCS(0), n/32)
+	}
+	if forceWorkers > 0 {
+		s.workers = forceWorkers
+	}
+	s.part = make([]counts, s.workers)
 	for r := 0; r < n; r++ {
 		s.up[r], s.down[r] = r-1, r+1
 	}
@@ -151,8 +171,34 @@ func stripeMode(c Config) float64 {
 func (s *state) step() counts {
 	var cnt counts
 	k := s.coef()
-	for r := 0; r < s.n; r++ {
-		s.row(r, &k, &cnt)
+	if w := s.workers; w > 1 {
+		// Rows are independent (each reads the current arrays and writes its own row of the
+		// next ones), so a split between workers cannot change a bit.
+		var wg sync.WaitGroup
+		per := (s.n + w - 1) / w
+		for i := 1; i < w; i++ {
+			r0, r1 := min(i*per, s.n), min((i+1)*per, s.n)
+			wg.Go(func() {
+				var c counts
+				for r := r0; r < r1; r++ {
+					s.row(r, &k, &c)
+				}
+				s.part[i] = c
+			})
+		}
+		for r := 0; r < min(per, s.n); r++ {
+			s.row(r, &k, &cnt)
+		}
+		wg.Wait()
+		for _, c := range s.part[1:] {
+			cnt.active += c.active
+			cnt.clamped += c.clamped
+			cnt.bad += c.bad
+		}
+	} else {
+		for r := 0; r < s.n; r++ {
+			s.row(r, &k, &cnt)
+		}
 	}
 	s.a.swap()
 	s.i.swap()
