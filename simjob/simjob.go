@@ -35,7 +35,7 @@ type Request struct {
 	TuringEnabled    bool    `json:"turing_enabled"`
 	// Spec selects the model: "model", "preset", "params" (gmspec). Without "model" the
 	// request is v4.1's, as before; with "model": "gm" the v4.1 fields alpha,
-	// spike_probability and turing_enabled are ignored and grid_size/steps default to the
+	// spike_probability and turing_enabled are refused and grid_size/steps default to the
 	// preset's when absent.
 	gmspec.Spec
 }
@@ -78,6 +78,11 @@ func Decode(data []byte) (Request, error) {
 			}
 			if _, ok := given["steps"]; !ok {
 				r.Steps = 0
+			}
+			for _, name := range []string{"alpha", "spike_probability", "turing_enabled"} {
+				if _, ok := given[name]; ok {
+					return r, fmt.Errorf("%s: a parameter of the v4.1 model; with \"model\": \"gm\" give preset and params", name)
+				}
 			}
 		}
 		c, err := r.Spec.Config(r.Seed, r.GridSize, r.Steps)

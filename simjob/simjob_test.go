@@ -76,6 +76,7 @@ func TestDecodeRefusesBadRequests(t *testing.T) {
 		`{"model": "gm", "preset": "zebra"}`:    `preset="zebra"`,
 		`{"model": "gm", "steps": 30000}`:       "steps=30000",
 		`{"model": "gm", "params": {"d_a": 0}}`: "params.d_a=0",
+		`{"model": "gm", "alpha": 0.1}`:         "alpha: a parameter of the v4.1 model",
 	} {
 		if _, err := Decode([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Decode(%s) = %v, want an error naming %q", in, err, want)
