@@ -1,10 +1,10 @@
 package stream
 
 import (
-	"mfn/gmspec"
-
 	"net/url"
 	"testing"
+
+	"mfn/gmspec"
 )
 
 // The message decoder and the subscribe decoders never panic, and whatever they accept is
