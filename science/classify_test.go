@@ -12,12 +12,8 @@ var regimes = []string{"spots", "stripes", "labyrinth", "uniform"}
 
 // classify sweeps the presets × seeds, cross-validates the nearest-centroid classifier and
 // asserts issue 11's bounds: ≥ 95 % accuracy and at most 2 of the 18 features constant.
-func classify(t *testing.T, sc SweepConfig) {
+func classify(t *testing.T, sc SweepConfig, samples []Sample) {
 	t.Helper()
-	samples, err := Sweep(context.Background(), sc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	conf, err := CrossValidate(samples, regimes, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -37,9 +33,19 @@ func classify(t *testing.T, sc SweepConfig) {
 	}
 }
 
-// TestRegimesSeparable runs the sweep of ClassifierSweep: small grids, 10 seeds per regime.
+// TestRegimesSeparable runs the sweep of ClassifierSweep (small grids, 10 seeds per regime),
+// and the features group of mfn science on it.
 func TestRegimesSeparable(t *testing.T) {
-	classify(t, ClassifierSweep())
+	samples, err := classifierSamples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	classify(t, ClassifierSweep(), samples)
+	for _, c := range classificationChecks() {
+		if r := runOne(c); r.Status != Pass {
+			t.Errorf("%s: %s (%s)", c.Name, r.Status, r.Computed)
+		}
+	}
 }
 
 // TestRegimesSeparablePresetGrids is the same at the presets' own sizes (64², 4000–6000
@@ -48,7 +54,12 @@ func TestRegimesSeparablePresetGrids(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the presets' full grids take ~30 s; run without -short")
 	}
-	classify(t, SweepConfig{Presets: regimes, Seeds: 10, Threshold: features.AdaptiveConfig()})
+	sc := SweepConfig{Presets: regimes, Seeds: 10, Threshold: features.AdaptiveConfig()}
+	samples, err := Sweep(context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	classify(t, sc, samples)
 }
 
 func TestCrossValidateSeparatesAndConfuses(t *testing.T) {

@@ -5,8 +5,16 @@ import (
 	"testing"
 )
 
+// TestEveryCheckPassesOrIsAKnownFailure runs every check but the classifier's, which
+// TestRegimesSeparable runs on the same sweep.
 func TestEveryCheckPassesOrIsAKnownFailure(t *testing.T) {
-	rs, err := Run(context.Background(), Checks(), nil)
+	var checks []Check
+	for _, c := range Checks() {
+		if c.Group != GroupClassification {
+			checks = append(checks, c)
+		}
+	}
+	rs, err := Run(context.Background(), checks, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,14 +19,14 @@ func ClassifierSweep() SweepConfig {
 		GridSize: 32, Steps: 3000, Threshold: features.AdaptiveConfig()}
 }
 
+// classifierSamples is the ClassifierSweep, computed once per process (mfn science's two
+// feature checks and the test share it).
+var classifierSamples = sync.OnceValues(func() ([]Sample, error) {
+	return Sweep(context.Background(), ClassifierSweep())
+})
+
 func classificationChecks() []Check {
-	var once sync.Once
-	var samples []Sample
-	var err error
-	sweep := func() ([]Sample, error) {
-		once.Do(func() { samples, err = Sweep(context.Background(), ClassifierSweep()) })
-		return samples, err
-	}
+	sweep := classifierSamples
 	return []Check{
 		{GroupClassification, "regimes separable: nearest centroid, 5-fold", func() Result {
 			s, err := sweep()
