@@ -391,10 +391,40 @@ func TestPresetConfig(t *testing.T) {
 	if _, err := PresetConfig("spots", map[string]float64{"zeta": 1}); err == nil || !strings.Contains(err.Error(), "zeta") {
 		t.Errorf("unknown override: %v", err)
 	}
-	if _, err := PresetConfig("spots", map[string]float64{"dt": 0.5}); err == nil || !strings.Contains(err.Error(), "d_i=10") {
+	if _, err := PresetConfig("spots", map[string]float64{"dt": 0.5}); err == nil || !strings.Contains(err.Error(), "CFL") {
 		t.Errorf("CFL: %v", err)
 	}
 	if _, err := PresetConfig("zebra", nil); err == nil {
 		t.Error("unknown preset accepted")
+	}
+}
+
+// Each Turing preset's run ends with the pattern formed, not in transit: half as many steps
+// again change its contrast by less than 10 % and its wavelength by less than 5 %.
+func TestPresetsEndFormed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every Turing preset twice (-short)")
+	}
+	for _, name := range []string{"spots", "stripes", "labyrinth"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := preset(t, name)
+			var ms [2]pattern.Measure
+			for i, steps := range []int{c.Steps, c.Steps * 3 / 2} {
+				c.Steps = steps
+				r, err := Run(context.Background(), c, RunOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ms[i], err = PatternOf(r, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Logf("contrast %.3f → %.3f, wavelength %.3f → %.3f", ms[0].Contrast, ms[1].Contrast, ms[0].WavelengthCells, ms[1].WavelengthCells)
+			if ms[0].Contrast < 0.9*ms[1].Contrast || math.Abs(ms[0].WavelengthCells/ms[1].WavelengthCells-1) > 0.05 {
+				t.Errorf("still forming at the preset's end: contrast %.3f → %.3f, wavelength %.3f → %.3f",
+					ms[0].Contrast, ms[1].Contrast, ms[0].WavelengthCells, ms[1].WavelengthCells)
+			}
+		})
 	}
 }

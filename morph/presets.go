@@ -55,8 +55,8 @@ func Presets() []Preset {
 	return []Preset{
 		{"spots", "no saturation (κ = 0): isolated activator peaks, λ ≈ 8 cells", presetConfig(spotsParams, InitNoise, 4000)},
 		{"stripes", "saturated activator (κ = 0.1) seeded with the fastest mode along x: parallel stripes, λ ≈ 12 cells", presetConfig(stripesParams, InitStripes, 5000)},
-		{"labyrinth", "saturated activator (κ = 0.1) from noise: stripes of every orientation, λ ≈ 10 cells", presetConfig(labyrinthParams, InitNoise, 6000)},
-		{"uniform", "the labyrinth's kinetics with d_i at 0.9 × its critical value: the noise decays, nothing forms", presetConfig(uniformParams, InitNoise, 6000)},
+		{"labyrinth", "saturated activator (κ = 0.1) from noise: stripes of every orientation, λ ≈ 10 cells", presetConfig(labyrinthParams, InitNoise, 10000)},
+		{"uniform", "the labyrinth's kinetics with d_i at 0.9 × its critical value: the noise decays, nothing forms", presetConfig(uniformParams, InitNoise, 10000)},
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/dsp/fourier"
+
+	"mfn/npexact"
 )
 
 // Measure is the pattern of a field. JSON names are those of `mfn simulate --format json`'s
@@ -33,26 +35,17 @@ const NoPatternContrast = 0.01
 // Formed says the field holds a pattern: contrast at least NoPatternContrast.
 func (m Measure) Formed() bool { return m.Contrast >= NoPatternContrast }
 
-// Contrast is std/|mean| of f (population std); 0 when the mean is 0 and the std is 0,
+// Contrast is std/|mean| of f (population std, numpy's summation); 0 when the std is 0,
 // +Inf when only the mean is 0.
 func Contrast(f []float64) float64 {
 	if len(f) == 0 {
 		return 0
 	}
-	var m float64
-	for _, x := range f {
-		m += x
-	}
-	m /= float64(len(f))
-	var ss float64
-	for _, x := range f {
-		ss += (x - m) * (x - m)
-	}
-	sd := math.Sqrt(ss / float64(len(f)))
+	sd := npexact.Std(f)
 	if sd == 0 {
 		return 0
 	}
-	return sd / math.Abs(m)
+	return sd / math.Abs(npexact.Mean(f))
 }
 
 // Spectrum is the radially averaged power spectrum of an n×n field with its mean removed:

@@ -48,7 +48,7 @@ func addSimFlags(fs *flag.FlagSet, s *simFlags) {
 	d := field.DefaultLegacy()
 	fs.Uint64Var(&s.seed, "seed", 42, "random seed (numpy default_rng semantics)")
 	fs.IntVar(&s.gridSize, "grid-size", d.GridSize, "side N of the N×N grid")
-	fs.IntVar(&s.steps, "steps", d.Steps, "number of simulation steps")
+	fs.IntVar(&s.steps, "steps", d.Steps, "number of simulation steps (the default is v4.1's; gm takes the preset's unless set)")
 	fs.Float64Var(&s.alpha, "alpha", d.Alpha, "field diffusion coefficient α (engine: [0.05, 0.25); legacy: [0, 1])")
 	fs.Float64Var(&s.spikeProb, "spike-probability", d.SpikeProbability, "probability of a growth spike per step, [0, 1]")
 	fs.BoolVar(&s.turing, "turing", true, "enable the activator–inhibitor (Turing) coupling")
