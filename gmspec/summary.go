@@ -24,8 +24,10 @@ type Summary struct {
 	// structure, as features.Config.Thresholds decides).
 	FractalDimension float64
 	ThresholdMV      float64
-	Pattern          pattern.Measure
-	Elapsed          time.Duration
+	// ActiveCells counts the cells above that threshold.
+	ActiveCells int
+	Pattern     pattern.Measure
+	Elapsed     time.Duration
 }
 
 // Summarize runs c (calling frame after every step when not nil) and summarises it.
@@ -52,6 +54,9 @@ func Summarize(ctx context.Context, c morph.Config, frame field.Frame) (Summary,
 	mask := make([]bool, len(r.Field))
 	for i, v := range r.Field {
 		mask[i] = v > thr
+		if mask[i] {
+			s.ActiveCells++
+		}
 	}
 	if s.FractalDimension, err = fractal.EstimateDimension(mask, r.N, fractal.DefaultBoxOptions()); err != nil {
 		return s, err

@@ -101,7 +101,8 @@ func serveSimulateGM(w http.ResponseWriter, r *http.Request, pool *Pool, m *Metr
 		str("model", morph.ModelGM).str("preset", preset).
 		int("grid_size", req.GM.GridSize).int("steps", req.GM.Steps).
 		int("turing_activations", res.TuringActivations).
-		float("threshold_mV", res.ThresholdMV).object("pattern", pat)
+		str("threshold_mode", "otsu").float("threshold_mV", res.ThresholdMV).int("active_cells", res.ActiveCells).
+		object("pattern", pat)
 	if hub != nil && o.err == nil {
 		if err := publishSimulate(r.Context(), hub, req, append(o.b[:len(o.b):len(o.b)], '}')); err != nil {
 			writeError(w, r, &Error{Kind: KindUnavailable, Detail: "the result could not be queued for publishing", Err: err})

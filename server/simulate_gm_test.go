@@ -35,7 +35,7 @@ func TestSimulateGM(t *testing.T) {
 	_ = json.Unmarshal(rec.Body.Bytes(), &raw)
 	_ = json.Unmarshal(raw["pattern"], &pat)
 	if body.Model != "gm" || body.Preset != "spots" || !(body.D > 1 && body.D < 2) || body.Activations == 0 ||
-		!(pat["contrast"] > 0.01) || pat["wavelength_cells"] == 0 || pat["predicted_wavelength_cells"] == 0 {
+		!(pat["contrast"] > 0.01) || !strings.Contains(rec.Body.String(), `"threshold_mode":"otsu"`) || !strings.Contains(rec.Body.String(), `"active_cells":`) || pat["wavelength_cells"] == 0 || pat["predicted_wavelength_cells"] == 0 {
 		t.Errorf("gm answer %s", rec.Body.String())
 	}
 	for body, param := range map[string]string{
