@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"mfn/morph"
 )
 
 // A gm simulation stream over SSE: state frames every update_interval_steps steps, then the
@@ -42,7 +44,8 @@ func TestGMSimulationSSE(t *testing.T) {
 
 func TestGMSimulationParams(t *testing.T) {
 	p, err := ParseSimQuery(url.Values{"model": {"gm"}, "preset": {"labyrinth"}})
-	if err != nil || p.Steps != 6000 || p.GridSize != 64 || p.UpdateIntervalSteps != 60 {
+	lab, _ := morph.LookupPreset("labyrinth")
+	if err != nil || p.Steps != lab.Config.Steps || p.GridSize != lab.Config.GridSize || p.UpdateIntervalSteps != max(1, lab.Config.Steps/100) {
 		t.Errorf("defaults: %v %+v", err, p)
 	}
 	for q, want := range map[string]string{
