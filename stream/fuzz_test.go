@@ -54,7 +54,8 @@ func checkSim(t *testing.T, p SimParams) {
 func FuzzSSEQuery(f *testing.F) {
 	for _, s := range []string{"seed=1&grid_size=8", "steps=1000&alpha=0.2&turing_enabled=false", "features=a,b&update_interval_ms=10",
 		"grid_size=NaN", "seed=-1", "include_full_state=2", "model=gm&preset=spots&param=d_i=9&steps=50",
-		"model=gm&param=d_a", "model=gm&grid_size=256&steps=1024&update_interval_steps=9999"} {
+		"model=gm&param=d_a", "model=gm&grid_size=256&steps=1024&update_interval_steps=9999",
+		"model=gm&preset=stripes&steps_per_frame=7&features=active_nodes"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
@@ -65,8 +66,9 @@ func FuzzSSEQuery(f *testing.F) {
 		if p, err := ParseSimQuery(v); err == nil {
 			checkSim(t, p)
 		}
-		if p, err := ParseFeatureQuery(v); err == nil && (p.UpdateIntervalMS < 10 || p.UpdateIntervalMS > 10000) {
-			t.Fatalf("interval %d", p.UpdateIntervalMS)
+		if p, err := ParseFeatureQuery(v); err == nil && (p.UpdateIntervalMS < 10 || p.UpdateIntervalMS > 10000 ||
+			(p.Model.IsGM() && (p.StepsPerFrame < 1 || p.StepsPerFrame > 1000))) {
+			t.Fatalf("accepted %+v", p)
 		}
 	})
 }

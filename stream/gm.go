@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -251,3 +252,106 @@ func (s paramSource) readModel() (spec gmspec.Spec, err error) {
 
 // params are the simulation parameters of a simulation source (for the Completed hook).
 func (s *simSource) params() SimParams { return s.p }
+
+// gmFeatureConfig is the feature stream's gm run: the preset (seed 42, as the v4.1 feature
+// stream's engine) as long as the service's gm bounds allow on its grid.
+func gmFeatureConfig(spec gmspec.Spec) (morph.Config, error) {
+	c, err := spec.Config(42, 0, 1)
+	if err != nil {
+		return c, err
+	}
+	steps := min(gmspec.MaxSteps, gmspec.MaxCellSteps/(c.GridSize*c.GridSize))
+	return spec.Config(42, c.GridSize, steps)
+}
+
+// gmFeatureSource is /ws/stream_features with "model": "gm": the feature stream's nine values
+// of the gm run, StepsPerFrame steps per frame, activity above the frame's Otsu threshold.
+type gmFeatureSource struct {
+	run      *gmSource
+	streamID string
+	every    time.Duration
+	per      int
+	keys     []string
+	idx      []int
+	seq      int64
+	scratch  []float64
+}
+
+func newGMFeatureSource(streamID string, p FeatureParams) (*gmFeatureSource, error) {
+	c, err := gmFeatureConfig(p.Model)
+	if err != nil {
+		return nil, err
+	}
+	run, err := newGMSource(streamID, SimParams{Seed: 42, Model: p.Model, gmGrid: c.GridSize, gmSteps: c.Steps, UpdateIntervalSteps: 1})
+	if err != nil {
+		return nil, err
+	}
+	s := &gmFeatureSource{run: run, streamID: streamID, every: time.Duration(p.UpdateIntervalMS) * time.Millisecond,
+		per: p.StepsPerFrame, scratch: make([]float64, c.GridSize*c.GridSize)}
+	for i, k := range featureKeys {
+		if len(p.Features) == 0 || slices.Contains(p.Features, k) {
+			s.keys, s.idx = append(s.keys, k), append(s.idx, i)
+		}
+	}
+	return s, nil
+}
+
+func (s *gmFeatureSource) interval() time.Duration { return s.every }
+
+func (s *gmFeatureSource) close() { s.run.close() }
+
+// advance runs the next frame's steps; false when the run has ended.
+func (s *gmFeatureSource) advance() (bool, error) {
+	for range s.per {
+		ok, err := s.run.advance()
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func (s *gmFeatureSource) next(now time.Time) (frame, bool, error) {
+	ok, err := s.advance()
+	if err != nil || !ok {
+		return frame{}, false, err
+	}
+	f, n := s.run.field, s.run.cfg.GridSize
+	thr := features.AdaptiveConfig().Thresholds(f, nil)[0]
+	all := computeFeaturesWith(f, n, s.scratch, func(v float64) bool { return v > thr })
+	vals := make([]float64, len(s.idx))
+	for i, j := range s.idx {
+		vals[i] = all[j]
+	}
+	p := featurePayload{StreamID: s.streamID, Sequence: s.seq, Features: orderedFloats{s.keys, vals}, Timestamp: millis(now)}
+	fr := frame{id: s.seq, typ: "feature_update", data: mustJSON(message{Type: "feature_update", Payload: p})}
+	s.seq++
+	return fr, true, nil
+}
+
+func (s *gmFeatureSource) skipTo(id int64) error {
+	for s.seq <= id {
+		ok, err := s.advance()
+		if err != nil || !ok {
+			return err
+		}
+		s.seq++
+	}
+	return nil
+}
+
+// newFeatures is the feature stream's source for p's model.
+func newFeatures(streamID string, p FeatureParams) (source, error) {
+	if p.Model.IsGM() {
+		g, err := newGMFeatureSource(streamID, p)
+		if err != nil {
+			return nil, err
+		}
+		return g, nil
+	}
+	s, err := newFeatureSource(streamID, p)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -95,3 +95,42 @@ func TestGMSimulationWebSocket(t *testing.T) {
 	c.expect("simulation_state")
 	c.send("unsubscribe", map[string]any{"stream_id": "h"})
 }
+
+// The feature stream with "model": "gm": steps_per_frame steps per frame, activity above
+// the Otsu threshold (so the ratio is neither 0 nor 1 once the pattern forms), resumable.
+func TestGMFeatureStreamSSE(t *testing.T) {
+	_, srv, _ := testHub(t, Options{})
+	path := srv.URL + "/sse/stream_features?model=gm&preset=spots&steps_per_frame=400&update_interval_ms=10"
+	_, evs := readEvents(t, path, "", 12)
+	if len(evs) != 12 || evs[11].id != "11" {
+		t.Fatalf("events %+v", evs)
+	}
+	var last struct {
+		Payload struct {
+			Features map[string]float64 `json:"features"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal([]byte(evs[11].data), &last); err != nil {
+		t.Fatal(err)
+	}
+	// 12·400 = 4800 steps: the spots have formed (the preset runs 4000).
+	f := last.Payload.Features
+	if r := f["activity_ratio"]; !(r > 0.05 && r < 0.95) || !(f["fractal_dimension"] > 1 && f["fractal_dimension"] <= 2) {
+		t.Errorf("features after 4800 steps %v", f)
+	}
+	_, rest := readEvents(t, path, "5", 2)
+	if len(rest) != 2 || rest[0].id != "6" || timestamps.ReplaceAllString(rest[1].data, "") != timestamps.ReplaceAllString(evs[7].data, "") {
+		t.Fatalf("resumed %+v", rest)
+	}
+	for q, want := range map[string]string{
+		"steps_per_frame=5":          "steps_per_frame=5: must be absent",
+		"model=gm&steps_per_frame=0": "steps_per_frame=0",
+		"model=gm&preset=zebra":      `preset="zebra"`,
+		"model=gm&param=d_a=-1":      "param=d_a=-1",
+	} {
+		v, _ := url.ParseQuery(q)
+		if _, err := ParseFeatureQuery(v); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", q, err, want)
+		}
+	}
+}

@@ -19,6 +19,11 @@ type FeatureParams struct {
 	Features []string
 	// Compression is accepted and ignored, as in the reference.
 	Compression bool
+	// Model is an extension (ADR 0021): with "model": "gm" (and "preset", "params") the
+	// stream follows the pattern-forming model, StepsPerFrame steps per frame, for as long as
+	// the service's bound on a gm run allows (gmspec), then ends.
+	Model         gmspec.Spec
+	StepsPerFrame int
 }
 
 // SimParams are /ws/simulation_live's subscribe params (SimulationLiveParams, §5.4).
@@ -141,8 +146,29 @@ func (s paramSource) featureParams() (p FeatureParams, err error) {
 	if p.Features, err = s.strings("features"); err != nil {
 		return p, err
 	}
-	p.Compression, err = s.boolean("compression", false)
-	return p, err
+	if p.Compression, err = s.boolean("compression", false); err != nil {
+		return p, err
+	}
+	if p.Model, err = s.readModel(); err != nil {
+		return p, err
+	}
+	if !p.Model.IsGM() {
+		if v, ok := s.get("steps_per_frame"); ok {
+			return p, &ParamError{Param: "steps_per_frame", Value: v, Allowed: `absent without "model": "gm" (the v4.1 stream advances one step per frame)`}
+		}
+		return p, nil
+	}
+	if p.StepsPerFrame, err = s.integer("steps_per_frame", 20, 1, 1000); err != nil {
+		return p, err
+	}
+	if _, err := gmFeatureConfig(p.Model); err != nil {
+		var ge *gmspec.Error
+		if errors.As(err, &ge) {
+			return p, &ParamError{Param: ge.Field, Value: fmt.Sprint(ge.Value), Allowed: ge.Allowed}
+		}
+		return p, &ParamError{Param: "params", Value: fmt.Sprint(p.Model.Params), Allowed: err.Error()}
+	}
+	return p, nil
 }
 
 func (s paramSource) simParams() (p SimParams, err error) {

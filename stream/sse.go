@@ -30,7 +30,7 @@ func (h *Hub) ServeSSE(kind Kind) http.Handler {
 		} else {
 			var p FeatureParams
 			if p, err = ParseFeatureQuery(q); err == nil {
-				src, err = newFeatureSource(id, p)
+				src, err = newFeatures(id, p)
 			}
 		}
 		if src != nil {

@@ -466,7 +466,7 @@ func decodeSubscribe(p json.RawMessage, kind Kind) (string, func() (source, erro
 	if err != nil {
 		return "", nil, err
 	}
-	return id, func() (source, error) { return newFeatureSource(id, fp) }, nil
+	return id, func() (source, error) { return newFeatures(id, fp) }, nil
 }
 
 // pump runs a stream: frames into the queue, paced, until the stream ends or ctx does.
