@@ -46,6 +46,8 @@ type Deps struct {
 	Streams *stream.Hub
 	// Integrations publishes results and reports targets' health (nil: none configured).
 	Integrations *integration.Hub
+	// RateLimiter decides rate limits when they are on (nil: a per-replica Limiter).
+	RateLimiter RateLimiter
 }
 
 // NewReadiness returns the readiness state /ready reports.
@@ -87,7 +89,10 @@ func NewServer(d Deps) (http.Handler, error) {
 	_, noopProvider := tr.Provider.(noop.TracerProvider)
 	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys))
 	if d.Config.RateLimitEnabled {
-		limiter := NewLimiter(d.Config.RateLimitRequests, d.Config.RateLimitWindow, d.Config.RateLimitRoutes)
+		limiter := d.RateLimiter
+		if limiter == nil {
+			limiter = NewLimiter(d.Config.RateLimitRequests, d.Config.RateLimitWindow, d.Config.RateLimitRoutes)
+		}
 		mw = append(mw, withRateLimit(limiter, d.Config.TrustedProxies, s.metrics))
 	}
 	mw = append(mw, withBodyLimit(d.Config.MaxBodyBytes), withTimeout(d.Config.HandlerTimeout))

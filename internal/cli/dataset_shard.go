@@ -63,6 +63,9 @@ func formatOf(name string) (string, error) {
 
 func runShardedDataset(ctx context.Context, env *Env, plan *dataset.Plan, o shardedRun) error {
 	fcfg := features.DefaultConfig()
+	if plan.Layout == dataset.LayoutGM {
+		fcfg = features.AdaptiveConfig() // as the local run does: the gm model's thresholds (ADR 0021)
+	}
 	runID := dataset.RunID(plan, fcfg) // of the whole plan: every shard shares it
 	var dirURL, name, sidecar, label string
 	var format string
