@@ -37,10 +37,10 @@ class BuildWithGo(build_py):
         go = shutil.which("go")
         if go is None:
             raise SystemExit("mfn: the Go toolchain (go) is needed to build libmfn; install Go 1.26+")
-        target = Path(self.build_lib) / "mfn" / LIBNAME
+        target = (Path(self.build_lib) / "mfn" / LIBNAME).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, CGO_ENABLED="1")
-        cmd = [go, "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", str(target), "./cabi"]
+        cmd = [go, "build", "-buildmode=c-shared", "-ldflags=-s -w", "-o", str(target), "./cabi"]
         print("mfn: " + " ".join(cmd), flush=True)
         subprocess.run(cmd, cwd=root, env=env, check=True)
         header = target.with_suffix(".h")
