@@ -89,12 +89,8 @@ type runMeta struct {
 // (SimulationConfig's field names); the history, if asked for, is recorded straight into
 // hist (steps·N² values) and the final field copied into out (N²).
 func runSimulation(cfgJSON []byte, withHistory bool, out, hist []float64) ([]byte, error) {
-	c := field.DefaultConfig()
-	c.Seed = nil
-	if err := json.Unmarshal(cfgJSON, &c); err != nil {
-		return nil, fmt.Errorf("config: %v", err)
-	}
-	if err := c.Validate(); err != nil {
+	c, err := decodeSimConfig(cfgJSON)
+	if err != nil {
 		return nil, err
 	}
 	n := c.GridSize
@@ -131,6 +127,39 @@ func finite(v float64) float64 {
 	return v
 }
 
+// decodeSimConfig reads a SimulationConfig sent as JSON and validates it; fields left out keep
+// the reference's defaults, and a missing seed means a random one.
+func decodeSimConfig(b []byte) (field.Config, error) {
+	c := field.DefaultConfig()
+	c.Seed = nil
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("config: %v", err)
+	}
+	return c, c.Validate()
+}
+
+// decodeFeatureConfig reads a FeatureConfig sent as JSON (empty: the defaults) and validates it.
+func decodeFeatureConfig(b []byte) (features.Config, error) {
+	cfg := features.DefaultConfig()
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			return cfg, fmt.Errorf("feature_config: %v", err)
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// decodeSampler reads a ConfigSampler sent as JSON (empty: the defaults) and validates it.
+func decodeSampler(b []byte) (dataset.Sampler, error) {
+	s := dataset.DefaultSampler()
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return s, fmt.Errorf("config_sampler: %v", err)
+		}
+	}
+	return s, s.Validate()
+}
+
 // frames splits a history of t frames of cells values each into t views (no copy).
 func frames(hist []float64, t, cells int) ([][]float64, error) {
 	if t < 1 || cells < 1 {
@@ -148,11 +177,9 @@ func frames(hist []float64, t, cells int) ([][]float64, error) {
 
 // computeFeatures is analytics.compute_features on a T·n² history (T = 1 for a field).
 func computeFeatures(hist []float64, t, n int, cfgJSON []byte, out []float64) error {
-	cfg := features.DefaultConfig()
-	if len(cfgJSON) > 0 {
-		if err := json.Unmarshal(cfgJSON, &cfg); err != nil {
-			return fmt.Errorf("config: %v", err)
-		}
+	cfg, err := decodeFeatureConfig(cfgJSON)
+	if err != nil {
+		return err
 	}
 	h, err := frames(hist, t, n*n)
 	if err != nil {
@@ -288,17 +315,13 @@ type datasetTable struct {
 // (JSON, ConfigSampler's field names), the rows returned as a table and, when parquet is
 // not empty, written there as Parquet.
 func generateDataset(samplerJSON []byte, num int, featJSON []byte, workers int, parquetPath string) ([]byte, error) {
-	s := dataset.DefaultSampler()
-	if len(samplerJSON) > 0 {
-		if err := json.Unmarshal(samplerJSON, &s); err != nil {
-			return nil, fmt.Errorf("config_sampler: %v", err)
-		}
+	s, err := decodeSampler(samplerJSON)
+	if err != nil {
+		return nil, err
 	}
-	fc := features.DefaultConfig()
-	if len(featJSON) > 0 {
-		if err := json.Unmarshal(featJSON, &fc); err != nil {
-			return nil, fmt.Errorf("feature_config: %v", err)
-		}
+	fc, err := decodeFeatureConfig(featJSON)
+	if err != nil {
+		return nil, err
 	}
 	if num < 1 || num > dataset.MaxSamples {
 		return nil, fmt.Errorf("num_samples=%d must be in [1, %d]", num, dataset.MaxSamples)

@@ -81,3 +81,30 @@ func TestBadInputNamesTheParameterAndLeavesTheStateAlone(t *testing.T) {
 		t.Fatal("a malformed config was accepted")
 	}
 }
+
+// FuzzDecoders feeds arbitrary bytes to the three JSON decoders of the ABI: none panics, and
+// whatever they accept passes its own validation (so the calls behind them get only valid
+// configurations).
+func FuzzDecoders(f *testing.F) {
+	for _, s := range []string{
+		`{"grid_size":32,"steps":32,"seed":42}`, `{"alpha":0.3}`, `{"seed":null}`, `{}`, ``, `[`,
+		`{"num_scales":3,"stability_window":5,"max_box_size":0}`, `{"connectivity":6}`,
+		`{"grid_sizes":[32],"steps_range":[30,50],"alpha_range":[0.15,0.18],"turing_values":[true],"base_seed":42}`,
+		`{"grid_sizes":[],"steps_range":[5,1]}`, `{"steps":1e308}`, `{"grid_size":-1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if c, err := decodeSimConfig(b); err == nil {
+			if c.GridSize < 1 || c.Steps < 1 {
+				t.Fatalf("accepted %+v", c)
+			}
+		}
+		if c, err := decodeFeatureConfig(b); err == nil && c.Validate() != nil {
+			t.Fatalf("accepted invalid %+v", c)
+		}
+		if s, err := decodeSampler(b); err == nil && s.Validate() != nil {
+			t.Fatalf("accepted invalid %+v", s)
+		}
+	})
+}
