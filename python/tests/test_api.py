@@ -206,3 +206,16 @@ def test_dataframe_and_parquet(tmp_path):
     assert path.read_bytes()[:4] == b"PAR1"
     res = mfn.generate_dataset(num_samples=4, config_sampler=sampler)
     assert [r["V_mean"] for r in res["rows"]] == list(df["V_mean"])
+
+
+def test_the_readme_one_liner(tmp_path):
+    # The "done when" command, verbatim, in a fresh interpreter: the reference prints
+    # 14 (growth events of default_rng(42), 64×64, 64 steps; field_sim_g64.json has the state).
+    import subprocess
+    import sys
+
+    code = ("import mfn, numpy as np; "
+            "print(mfn.simulate_mycelium_field(np.random.default_rng(42), grid_size=64, steps=64)[1])")
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "14\n"
