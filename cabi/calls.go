@@ -336,7 +336,7 @@ func generateDataset(samplerJSON []byte, num int, featJSON []byte, workers int, 
 	}
 	ri := &dataset.RunInfo{Version: "4.1.0", Timestamp: time.Now().UTC().Format(time.RFC3339Nano)}
 	if parquetPath != "" {
-		if err := writeParquet(parquetPath, p, res, ri, fc); err != nil {
+		if err := writeTable(parquetPath, "parquet", p, res, ri, fc); err != nil {
 			return nil, err
 		}
 	}
@@ -359,4 +359,54 @@ func generateDataset(samplerJSON []byte, num int, featJSON []byte, workers int, 
 // computeNernst is compute_nernst_potential.
 func computeNernst(z int, cOut, cIn, tempK float64) (float64, error) {
 	return nernst.Potential(z, cOut, cIn, tempK)
+}
+
+// presetScenario is get_preset_config(name) as JSON; an empty name lists the presets.
+func presetScenario(name string) ([]byte, error) {
+	if name == "" {
+		return json.Marshal(dataset.Presets())
+	}
+	s, err := dataset.Preset(name)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(s)
+}
+
+// scenarioMeta is the part of DatasetMeta the Go side knows.
+type scenarioMeta struct {
+	NumRows    int            `json:"num_rows"`
+	NumColumns int            `json:"num_columns"`
+	Elapsed    float64        `json:"elapsed_seconds"`
+	Failures   map[int]string `json:"failures"`
+}
+
+// runScenario is run_scenario: every simulation of the scenario (JSON, ScenarioConfig's
+// fields), its rows written to path as Parquet or CSV.
+func runScenario(scJSON []byte, path, format string, workers int) ([]byte, error) {
+	var s dataset.Scenario
+	if err := json.Unmarshal(scJSON, &s); err != nil {
+		return nil, fmt.Errorf("config: %v", err)
+	}
+	if format != "parquet" && format != "csv" {
+		return nil, fmt.Errorf("output_format=%q: must be parquet or csv", format)
+	}
+	p, err := s.Plan()
+	if err != nil {
+		return nil, err
+	}
+	fc := features.DefaultConfig()
+	res, err := dataset.Generate(context.Background(), p, dataset.Options{Workers: workers, Features: &fc})
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Rows) == 0 {
+		return nil, fmt.Errorf("No successful simulations for scenario '%s' (%d/%d failed)", s.Name, len(res.Failures), len(p.Jobs))
+	}
+	ri := &dataset.RunInfo{Version: "4.1.0", Timestamp: time.Now().UTC().Format(time.RFC3339Nano)}
+	if err := writeTable(path, format, p, res, ri, fc); err != nil {
+		return nil, err
+	}
+	return json.Marshal(scenarioMeta{NumRows: len(res.Rows), NumColumns: len(dataset.Columns(p.Layout)),
+		Elapsed: res.Elapsed.Seconds(), Failures: res.Failures})
 }

@@ -213,3 +213,23 @@ func mfn_generate_dataset(sampler *C.char, num C.int64_t, featureCfg *C.char, wo
 	}
 	return cerr(err)
 }
+
+//export mfn_preset
+func mfn_preset(name *C.char, out **C.char) (e *C.char) {
+	defer recoverInto(&e)
+	b, err := presetScenario(C.GoString(name))
+	if err == nil {
+		setJSON(out, b)
+	}
+	return cerr(err)
+}
+
+//export mfn_run_scenario
+func mfn_run_scenario(scenario, path, format *C.char, workers C.int64_t, meta **C.char) (e *C.char) {
+	defer recoverInto(&e)
+	b, err := runScenario(bytesOf(scenario), C.GoString(path), C.GoString(format), int(workers))
+	if err == nil {
+		setJSON(meta, b)
+	}
+	return cerr(err)
+}

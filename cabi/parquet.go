@@ -9,14 +9,15 @@ import (
 	"mfn/features"
 )
 
-// writeParquet writes the rows to path through a temporary file in the same directory, so a
-// failed write never leaves a truncated dataset behind.
-func writeParquet(path string, p *dataset.Plan, res *dataset.Result, ri *dataset.RunInfo, fc features.Config) error {
+// writeTable writes the rows to path as Parquet or (format "csv") as pandas' CSV, through a
+// temporary file in the same directory, so a failed write never leaves a truncated dataset
+// behind.
+func writeTable(path, format string, p *dataset.Plan, res *dataset.Result, ri *dataset.RunInfo, fc features.Config) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("output_path: %v", err)
 	}
-	f, err := os.CreateTemp(dir, ".mfn-*.parquet.tmp")
+	f, err := os.CreateTemp(dir, ".mfn-*."+format+".tmp")
 	if err != nil {
 		return fmt.Errorf("output_path: %v", err)
 	}
@@ -25,9 +26,14 @@ func writeParquet(path string, p *dataset.Plan, res *dataset.Result, ri *dataset
 		Features: fc, NumRows: len(res.Rows), Columns: dataset.ColumnNames(p.Layout),
 		FeatureNames: features.Names(), Requested: len(p.Jobs), Failed: len(res.Failures),
 		Failures: res.Failures, ElapsedSec: res.Elapsed.Seconds(), Timestamp: ri.Timestamp,
-		Version: ri.Version, Output: path, Format: "parquet"}
+		Version: ri.Version, Output: path, Format: format}
 	meta.NumColumns = len(meta.Columns)
-	if err := dataset.WriteParquet(f, p.Layout, res.Rows, ri, meta); err != nil {
+	if format == "csv" {
+		err = dataset.WriteCSV(f, p.Layout, res.Rows, ri)
+	} else {
+		err = dataset.WriteParquet(f, p.Layout, res.Rows, ri, meta)
+	}
+	if err != nil {
 		f.Close()
 		return fmt.Errorf("output_path: %v", err)
 	}

@@ -31,7 +31,16 @@ from .analysis import (
     make_feature_config_demo,
     validate_feature_ranges,
 )
-from .dataset import ConfigSampler, generate_dataframe, generate_dataset
+from .dataset import (
+    ConfigSampler,
+    DatasetMeta,
+    ScenarioConfig,
+    generate_dataframe,
+    generate_dataset,
+    get_preset_config,
+    list_presets,
+    run_scenario,
+)
 from .federated import HierarchicalKrumAggregator, aggregate_gradients_krum
 from .simulation import (
     SimulationConfig,
@@ -54,7 +63,8 @@ TURING_THRESHOLD = 0.75
 QUANTUM_JITTER_VAR = 0.0005
 
 __all__ = [
-    "BODY_TEMPERATURE_K", "ConfigSampler", "FARADAY_CONSTANT", "FEATURE_COUNT", "FEATURE_NAMES",
+    "BODY_TEMPERATURE_K", "ConfigSampler", "DatasetMeta", "ScenarioConfig", "get_preset_config", "list_presets",
+    "run_scenario", "FARADAY_CONSTANT", "FEATURE_COUNT", "FEATURE_NAMES",
     "FeatureConfig", "FeatureVector", "HierarchicalKrumAggregator", "ION_CLAMP_MIN", "QUANTUM_JITTER_VAR",
     "R_GAS_CONSTANT", "SimulationConfig", "SimulationResult", "TURING_THRESHOLD", "ValidationConfig",
     "aggregate_gradients_krum", "box_counting_dimension", "compute_box_counting_dimension", "compute_features",

@@ -56,6 +56,8 @@ _SIGNATURES = {
     "mfn_krum_select": ([p_f32, c_i64, c_i64, c_i64, p_i64], c_void_p),
     "mfn_validation": ([c_i64, c_i64, c_i64, c_i64, c_i64, c_int, c_int, c_int, c_int, p_dbl], c_void_p),
     "mfn_generate_dataset": ([c_char_p, c_i64, c_char_p, c_i64, c_char_p, pp_char], c_void_p),
+    "mfn_preset": ([c_char_p, pp_char], c_void_p),
+    "mfn_run_scenario": ([c_char_p, c_char_p, c_char_p, c_i64, pp_char], c_void_p),
 }
 for _name, (_args, _res) in _SIGNATURES.items():
     _fn = getattr(lib, _name)

@@ -206,3 +206,26 @@ def test_dataset_rows(golden):
                 assert got[k] == pytest.approx(hexf(v), rel=1e-12, abs=1e-13), (want["sim_id"], k)
             else:
                 assert got[k] == v, (want["sim_id"], k)
+
+
+def test_run_scenario_csv_is_the_references_text(golden, tmp_path):
+    g = golden("dataset.json")["run_scenario_csv"]
+    cfg = mfn.get_preset_config("small")
+    assert cfg.name == g["preset"]
+    cfg.output_format = "csv"
+    meta = mfn.run_scenario(cfg, data_root=tmp_path)
+    assert (meta.num_rows, meta.num_columns) == (int(g["num_rows"]), int(g["num_columns"]))
+    import csv
+
+    with open(meta.output_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    # the text is pandas' (repr floats, True/False); V_skew, V_kurt and E_trend may differ from
+    # it in the last digits (pow and LAPACK; 1e-12 relative by the goldens' README)
+    assert len(rows) == len(g["rows_as_csv_text"])
+    for got, want in zip(rows, g["rows_as_csv_text"]):
+        assert list(got) == list(want)
+        for k, w in want.items():
+            if k in ("V_skew", "V_kurt", "E_trend"):
+                assert float(got[k]) == pytest.approx(float(w), rel=1e-12), k
+            else:
+                assert got[k] == w, (want["sim_id"], k)
