@@ -233,3 +233,32 @@ func mfn_run_scenario(scenario, path, format *C.char, workers C.int64_t, meta **
 	}
 	return cerr(err)
 }
+
+//export mfn_morph
+func mfn_morph(op C.int, request *C.char, out, act, inh *C.double, n2 C.int64_t, hist *C.double, histLen C.int64_t,
+	result **C.char) (e *C.char) {
+	// op 0: the resolved configuration; 1: run; 2: stability analysis; 3: the presets.
+	defer recoverInto(&e)
+	var b []byte
+	var err error
+	switch op {
+	case 0:
+		b, err = morphConfigJSON(bytesOf(request))
+	case 1:
+		var h []float64
+		if hist != nil {
+			h = f64s(hist, histLen)
+		}
+		b, err = runMorph(bytesOf(request), f64s(out, n2), f64s(act, n2), f64s(inh, n2), h)
+	case 2:
+		b, err = analyzeMorph(bytesOf(request))
+	case 3:
+		b, err = morphPresets()
+	default:
+		err = fmt.Errorf("internal: unknown morph operation %d", int(op))
+	}
+	if err == nil {
+		setJSON(result, b)
+	}
+	return cerr(err)
+}

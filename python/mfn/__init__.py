@@ -41,6 +41,7 @@ from .dataset import (
     list_presets,
     run_scenario,
 )
+from .morphogenesis import MorphogenesisResult, analyze, morphogenesis_presets, simulate_morphogenesis
 from .federated import HierarchicalKrumAggregator, aggregate_gradients_krum
 from .simulation import (
     SimulationConfig,
@@ -73,5 +74,5 @@ __all__ = [
     "generate_fractal_ifs", "is_stable", "make_feature_config_default", "make_feature_config_demo",
     "make_simulation_config_default", "make_simulation_config_demo", "run_mycelium_simulation",
     "run_mycelium_simulation_with_history", "run_validation", "simulate_mycelium_field",
-    "validate_feature_ranges",
+    "validate_feature_ranges", "MorphogenesisResult", "analyze", "morphogenesis_presets", "simulate_morphogenesis",
 ]

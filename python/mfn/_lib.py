@@ -57,6 +57,7 @@ _SIGNATURES = {
     "mfn_validation": ([c_i64, c_i64, c_i64, c_i64, c_i64, c_int, c_int, c_int, c_int, p_dbl], c_void_p),
     "mfn_generate_dataset": ([c_char_p, c_i64, c_char_p, c_i64, c_char_p, pp_char], c_void_p),
     "mfn_preset": ([c_char_p, pp_char], c_void_p),
+    "mfn_morph": ([c_int, c_char_p, p_dbl, p_dbl, p_dbl, c_i64, p_dbl, c_i64, pp_char], c_void_p),
     "mfn_run_scenario": ([c_char_p, c_char_p, c_char_p, c_i64, pp_char], c_void_p),
 }
 for _name, (_args, _res) in _SIGNATURES.items():

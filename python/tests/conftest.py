@@ -1,4 +1,7 @@
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,23 @@ def assert_state(rng, rs):
     assert got == want[:3]
     if want[2]:
         assert st["uinteger"] == want[3]
+
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="session")
+def mfn_bin(tmp_path_factory):
+    """The mfn command: $MFN_BIN, or built from this checkout."""
+    if os.environ.get("MFN_BIN"):
+        return os.environ["MFN_BIN"]
+    go = shutil.which("go")
+    if go is None:
+        if IN_CI:
+            pytest.fail("go is required in CI to build the mfn binary")
+        pytest.skip("go is not installed and MFN_BIN is not set")
+    out = tmp_path_factory.mktemp("bin") / "mfn"
+    subprocess.run([go, "build", "-o", str(out), "./cmd/mfn"], cwd=ROOT, check=True)
+    return str(out)
+
+

@@ -8,7 +8,6 @@ skips with the reason, except under CI=true, where it fails.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,21 +27,6 @@ def need(module):
         if IN_CI:
             pytest.fail(f"{module} is required in CI: {e}")
         pytest.skip(f"{module} is not installed: {e}")
-
-
-@pytest.fixture(scope="session")
-def mfn_bin(tmp_path_factory):
-    """The mfn command: $MFN_BIN, or built from this checkout."""
-    if os.environ.get("MFN_BIN"):
-        return os.environ["MFN_BIN"]
-    go = shutil.which("go")
-    if go is None:
-        if IN_CI:
-            pytest.fail("go is required in CI to build the mfn binary")
-        pytest.skip("go is not installed and MFN_BIN is not set")
-    out = tmp_path_factory.mktemp("bin") / "mfn"
-    subprocess.run([go, "build", "-o", str(out), "./cmd/mfn"], cwd=ROOT, check=True)
-    return str(out)
 
 
 def load_example(name):
