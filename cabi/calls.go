@@ -98,6 +98,10 @@ func runSimulation(cfgJSON []byte, withHistory bool, out, hist []float64) ([]byt
 		return nil, sizeError("field", len(out), n*n)
 	}
 	o := field.RunOptions{History: withHistory}
+	if withHistory && c.Steps*n*n > field.MaxHistoryValues {
+		return nil, fmt.Errorf("steps=%d: a history of steps·grid_size² = %d values exceeds %d; record fewer steps or a smaller grid",
+			c.Steps, c.Steps*n*n, field.MaxHistoryValues)
+	}
 	if withHistory {
 		if len(hist) != c.Steps*n*n {
 			return nil, sizeError("history", len(hist), c.Steps*n*n)

@@ -81,6 +81,8 @@ def test_other_errors():
         mfn.generate_fractal_ifs(np.random.default_rng(0), num_points=0)
     with pytest.raises(ValueError, match="alpha"):
         mfn.run_mycelium_simulation(mfn.SimulationConfig(grid_size=16, steps=2, alpha=0.01))
+    with pytest.raises(ValueError, match="steps=1000: a history"):
+        mfn.run_mycelium_simulation_with_history(mfn.SimulationConfig(grid_size=1024, steps=1000, alpha=0.1))
     with pytest.raises(TypeError, match="SimulationConfig"):
         mfn.run_mycelium_simulation({"grid_size": 16})
     with pytest.raises(ValueError, match="3D"):
