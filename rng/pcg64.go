@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+
+	"mfn/libm"
 )
 
 // uint128 is a 128-bit unsigned integer as two 64-bit halves.
@@ -123,8 +125,8 @@ func (p *pcg64) standardNormal() float64 {
 func (p *pcg64) normalSlow(idx, rabs uint64, x float64) (float64, bool) {
 	if idx == 0 {
 		for {
-			xx := -zigguratNorInvR * math.Log1p(-p.nextDouble())
-			yy := -math.Log1p(-p.nextDouble())
+			xx := -zigguratNorInvR * libm.Log1p(-p.nextDouble())
+			yy := -libm.Log1p(-p.nextDouble())
 			if yy+yy > float64(xx*xx) {
 				if (rabs>>8)&1 != 0 {
 					return -(zigguratNorR + xx), true
