@@ -191,3 +191,21 @@ func jsonFloat(v float64) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// FuzzBuildPattern: any recipe text either builds an n×n image or returns an error; nothing
+// panics.
+func FuzzBuildPattern(f *testing.F) {
+	for _, s := range []string{"sierpinski_carpet(level=2)", "ring(n=9, r_in=1, r_out=3)", "random_rng1_9_gt0.5",
+		"default_rng(1).random((9, 9)) > 0.5", "diagonal_9_n3", "square(9, 1, 1, 3)", "x(,=)", "_9", "ring_9_1"} {
+		f.Add(s, 9)
+	}
+	f.Fuzz(func(t *testing.T, recipe string, n int) {
+		if n > 64 {
+			n = 64
+		}
+		m, err := BuildPattern(recipe, n)
+		if err == nil && len(m) != n*n {
+			t.Fatalf("%q: %d cells for n = %d", recipe, len(m), n)
+		}
+	})
+}
