@@ -1,5 +1,6 @@
 // Package libm reproduces, bit for bit, the results of the GNU C library's (glibc ≥ 2.28,
-// x86-64) double-precision log for the reference's scalar paths.
+// x86-64) double-precision log, log1p and exp for the reference's scalar paths: Python's
+// math.log (Nernst) and numpy's C ziggurat (log1p in the tail, exp in the wedge test).
 //
 // The reference (MyceliumFractalNet 4.1.0 on CPython/Debian) evaluates scalar logarithms with
 // Python's math.log, i.e. glibc's log. glibc's log is ARM's table-based algorithm
@@ -15,7 +16,7 @@
 // runs on. The tables are glibc's (they are data, checked against libm.so.6 itself); the
 // order of operations was read from the disassembly of glibc 2.36's __log_fma.
 //
-// Verification: TestLogTable compares against values that Debian's python3 math.log produced
-// (testdata/log_glibc.txt); the cgo test (go test -tags libmcheck ./libm/) compares against the
-// running glibc on millions of random arguments.
+// Verification: TestLogTable and TestLog1pTable compare against values that Debian's python3
+// math.log and math.log1p produced (testdata/); the cgo tests (go test -tags libmcheck ./libm/)
+// compare Log, Log1p and Exp against the running glibc on millions of arguments each.
 package libm

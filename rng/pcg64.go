@@ -1,7 +1,6 @@
 package rng
 
 import (
-	"math"
 	"math/big"
 	"math/bits"
 
@@ -135,7 +134,7 @@ func (p *pcg64) normalSlow(idx, rabs uint64, x float64) (float64, bool) {
 			}
 		}
 	}
-	if float64((fiDouble[idx-1]-fiDouble[idx])*p.nextDouble())+fiDouble[idx] < math.Exp(-0.5*x*x) {
+	if float64((fiDouble[idx-1]-fiDouble[idx])*p.nextDouble())+fiDouble[idx] < libm.Exp(-0.5*x*x) {
 		return x, true
 	}
 	return 0, false
