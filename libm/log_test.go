@@ -55,6 +55,9 @@ func TestLogTable(t *testing.T) { checkTable(t, "testdata/log_glibc.txt", Log, m
 // TestLog1pTable: Log1p against python3's math.log1p (glibc) on ~10 000 arguments.
 func TestLog1pTable(t *testing.T) { checkTable(t, "testdata/log1p_glibc.txt", Log1p, math.Log1p) }
 
+// TestExpTable: Exp against python3's math.exp (glibc) on ~9 500 arguments.
+func TestExpTable(t *testing.T) { checkTable(t, "testdata/exp_glibc.txt", Exp, math.Exp) }
+
 // TestLogIssueCase is the case of issue 16: log(0.002/0.2) drives the Nernst potential.
 func TestLogIssueCase(t *testing.T) {
 	x := 0.002 / 0.2

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Writes a table of arguments and Debian python3's math.log or math.log1p of them.
+"""Writes a table of arguments and Debian python3's math.log, math.log1p or math.exp of them.
 
 CPython's math.log / math.log1p of a finite float call the C library's log / log1p, so on
 Debian (glibc, x86-64 with FMA) these are glibc's results. Each line: the argument's and the
 result's IEEE bits in hex. Regenerate with:
   /usr/bin/python3 scripts/gen-libm-table.py log > libm/testdata/log_glibc.txt
   /usr/bin/python3 scripts/gen-libm-table.py log1p > libm/testdata/log1p_glibc.txt
+  /usr/bin/python3 scripts/gen-libm-table.py exp > libm/testdata/exp_glibc.txt
 """
 import math
 import random
@@ -22,6 +23,18 @@ def frombits(b):
 
 
 fn = sys.argv[1] if len(sys.argv) > 1 else "log"
+if fn == "exp":
+    rng = random.Random(2918)
+    xs = []
+    for _ in range(6000):
+        x = rng.random() * 3.7
+        xs.append(-0.5 * x * x)  # numpy's ziggurat wedge test: exp(-x*x/2)
+    xs += [-745 + rng.random() * 1454 for _ in range(3500)]
+    xs += [0.0, 1.0, -1.0, 709.78, -708.39, -745.13, 1e-300, -1e-17, 512.0, -512.0]
+    sys.stdout.write("# x_bits exp_bits  (Debian python3 math.exp = glibc exp; scripts/gen-libm-table.py exp)\n")
+    for x in xs:
+        sys.stdout.write("%016x %016x\n" % (bits(x), bits(math.exp(x))))
+    sys.exit(0)
 if fn == "log1p":
     rng = random.Random(2917)
     xs = [-rng.random() for _ in range(6000)]  # numpy's ziggurat tail: log1p(-u)
