@@ -35,6 +35,7 @@ type Config struct {
 	LogLevel       slog.Level
 	LogFormat      string        // json or text
 	LogFlush       time.Duration // batching of log writes to a file; 0: one write per line
+	AccessLog      AccessLogMode // MFN_ACCESS_LOG: all, errors or sampled:N
 	MetricsEnabled bool
 	CORSOrigins    []string
 
@@ -194,6 +195,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.LogFormat = p.oneOf("MFN_LOG_FORMAT", defFormat, strings.ToLower, "json", "text")
 	c.LogFlush = p.duration("MFN_LOG_FLUSH_INTERVAL", 100*time.Millisecond, 0, 10*time.Second)
+	c.AccessLog = parseAccessLog(p, getenv("MFN_ACCESS_LOG"))
 	c.MetricsEnabled = p.boolean("MFN_METRICS_ENABLED", true)
 	c.CORSOrigins = corsDefaults(c.Env)
 	if v, set := getenvSet(getenv, "MFN_CORS_ORIGINS"); set {

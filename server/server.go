@@ -82,7 +82,7 @@ func NewServer(d Deps) (http.Handler, error) {
 	mux := http.NewServeMux()
 	addRoutes(mux, s)
 
-	mw := []func(http.Handler) http.Handler{withRequestID, withRecovery(s.log), withAccessLog(s.log)}
+	mw := []func(http.Handler) http.Handler{withRequestID, withRecovery(s.log), withAccessLog(s.log, d.Config.AccessLog)}
 	if d.Config.MetricsEnabled {
 		mw = append(mw, withMetrics(s.metrics))
 	}
