@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 
 	"mfn/federated"
@@ -52,6 +53,7 @@ func runBenchRobustness(ctx context.Context, env *Env, args []string) error {
 	}
 	f := int(*byz * float64(*clients))
 	var results []robustnessResult
+	var muNorm float64 // mean norm of the honest mean, for scale
 	for _, attack := range federated.Attacks {
 		for _, method := range federated.Methods {
 			res := robustnessResult{Attack: attack, Method: method}
@@ -78,6 +80,9 @@ func runBenchRobustness(ctx context.Context, env *Env, args []string) error {
 					return fmt.Errorf("%s on %s: %w", method, attack, err)
 				}
 				res.Distance += federated.Distance(agg, hm) / float64(*trials)
+				if attack == federated.AttackNone && method == federated.Methods[0] {
+					muNorm += norm64(hm) / float64(*trials)
+				}
 			}
 			results = append(results, res)
 		}
@@ -85,8 +90,10 @@ func runBenchRobustness(ctx context.Context, env *Env, args []string) error {
 	if *format == "json" {
 		return json.NewEncoder(env.Stdout).Encode(results)
 	}
-	fmt.Fprintf(env.Stdout, "n = %d clients, f = %d Byzantine, d = %d, spread %v, %d trials (seeds %d..%d): distance of the aggregate from the honest mean\n\n",
+	fmt.Fprintf(env.Stdout, "n = %d clients, f = %d Byzantine, d = %d, spread %v, %d trials (seeds %d..%d): distance of the aggregate from the honest mean\n",
 		*clients, f, *dim, *spread, *trials, *seed, *seed+uint64(*trials)-1)
+	fmt.Fprintf(env.Stdout, "(for scale: the honest mean's norm is %.3g; one honest update lies about spread·√dim = %.3g from it)\n\n",
+		muNorm, *spread*math.Sqrt(float64(*dim)))
 	fmt.Fprintf(env.Stdout, "| attack | %s |\n|---|%s\n", strings.Join(federated.Methods, " | "), strings.Repeat("---:|", len(federated.Methods)))
 	for i := 0; i < len(results); i += len(federated.Methods) {
 		cells := make([]string, len(federated.Methods))
@@ -105,4 +112,12 @@ func runBenchRobustness(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	return nil
+}
+
+func norm64(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v * v
+	}
+	return math.Sqrt(s)
 }
