@@ -151,17 +151,7 @@ func krumScores(dist []float64, n int, set []int, f int) []float64 {
 func meanRows[T Float](u [][]T, rows []int) []T {
 	d := len(u[0])
 	out := make([]T, d)
-	parallelRange(d, len(rows)*d, func(lo, hi int) {
-		acc := make([]float64, hi-lo)
-		for _, r := range rows {
-			for j, v := range u[r][lo:hi] {
-				acc[j] += float64(v)
-			}
-		}
-		for j, s := range acc {
-			out[lo+j] = T(s / float64(len(rows)))
-		}
-	})
+	weightedSum(u, rows, nil, out, float64(len(rows)))
 	return out
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 
@@ -209,21 +208,7 @@ func fedAvg[T Float](a FedAvg, u [][]T) ([]T, error) {
 	}
 	d := len(u[0])
 	out := make([]T, d)
-	parallelRange(d, len(u)*d, func(lo, hi int) {
-		acc := make([]float64, hi-lo)
-		for i, row := range u {
-			c := 1.0
-			if w != nil {
-				c = w[i]
-			}
-			for j, v := range row[lo:hi] {
-				acc[j] += c * float64(v)
-			}
-		}
-		for j, s := range acc {
-			out[lo+j] = T(s / total)
-		}
-	})
+	weightedSum(u, nil, w, out, total)
 	return out, nil
 }
 
@@ -249,10 +234,7 @@ func median[T Float](u [][]T) ([]T, error) {
 		return nil, err
 	}
 	out := make([]T, len(u[0]))
-	columns(u, nil, out, func(col []T) T {
-		slices.Sort(col)
-		return midValue(col)
-	})
+	columns(u, nil, out, medianOf[T])
 	return out, nil
 }
 
@@ -300,10 +282,7 @@ func trimmedMean[T Float](t TrimmedMean, u [][]T) ([]T, error) {
 	}
 	b := int(t.Beta * float64(len(u)))
 	out := make([]T, len(u[0]))
-	columns(u, nil, out, func(col []T) T {
-		slices.Sort(col)
-		return meanOf(col[b : len(col)-b])
-	})
+	columns(u, nil, out, func(col []T) T { return trimmedMeanOf(col, b) })
 	return out, nil
 }
 
@@ -407,4 +386,41 @@ func parallelRange(n, work int, body func(lo, hi int)) {
 	}
 	body(0, n/p)
 	wg.Wait()
+}
+
+// sumChunk is the number of coordinates summed at once: the float64 accumulators stay in L1.
+const sumChunk = 2048
+
+// weightedSum sets out = Σ c_r·u[r] / total over the rows (all of u when rows is nil; c = 1
+// when weights is nil, else weights[r]), summed in float64 in row order, coordinates spread
+// over all cores.
+func weightedSum[T Float](u [][]T, rows []int, weights []float64, out []T, total float64) {
+	if rows == nil {
+		rows = make([]int, len(u))
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	d := len(out)
+	chunks := (d + sumChunk - 1) / sumChunk
+	parallelRange(chunks, len(rows)*d, func(lo, hi int) {
+		var acc [sumChunk]float64
+		for ch := lo; ch < hi; ch++ {
+			j0 := ch * sumChunk
+			a := acc[:min(sumChunk, d-j0)]
+			clear(a)
+			for _, r := range rows {
+				c := 1.0
+				if weights != nil {
+					c = weights[r]
+				}
+				for j, v := range u[r][j0 : j0+len(a)] {
+					a[j] += c * float64(v)
+				}
+			}
+			for j, s := range a {
+				out[j0+j] = T(s / total)
+			}
+		}
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"mfn/rng"
 )
 
 // independentCase is one case of testdata/aggregators.json, written by aggregators.py from the
@@ -219,6 +221,37 @@ func TestGramDistancesMatchDirect(t *testing.T) {
 	for k := range a {
 		if math.Abs(a[k]-b[k]) > 1e-9*max(1, a[k]) {
 			t.Fatalf("entry %d: direct %v, gram %v", k, a[k], b[k])
+		}
+	}
+}
+
+// TestSelectK checks selection against sorting on random and tie-heavy data.
+func TestSelectK(t *testing.T) {
+	g := rng.New(3)
+	for trial := range 300 {
+		n := 1 + trial%97
+		s := make([]float64, n)
+		for i := range s {
+			if trial%3 == 0 {
+				s[i] = float64(g.Integers(0, 4)) // many ties
+			} else {
+				s[i] = g.StandardNormal()
+			}
+		}
+		sorted := slices.Clone(s)
+		slices.Sort(sorted)
+		k := int(g.Integers(0, int64(n)))
+		c := slices.Clone(s)
+		selectK(c, k)
+		if c[k] != sorted[k] || slices.Max(c[:k+1]) != c[k] || slices.Min(c[k:]) != c[k] {
+			t.Fatalf("n=%d k=%d: got %v, sorted %v", n, k, c, sorted)
+		}
+		if got, want := medianOf(slices.Clone(s)), midValue(sorted); got != want {
+			t.Fatalf("median %v, want %v", got, want)
+		}
+		b := int(g.Integers(0, int64((n+1)/2)))
+		if got, want := trimmedMeanOf(slices.Clone(s), b), meanOf(sorted[b:n-b]); math.Abs(got-want) > 1e-12 {
+			t.Fatalf("trimmed b=%d: %v, want %v", b, got, want)
 		}
 	}
 }
