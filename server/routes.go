@@ -39,6 +39,7 @@ var routeTable = []route{
 	{method: http.MethodPost, path: "/api/sign"},
 	{method: http.MethodPost, path: "/api/verify"},
 	{method: http.MethodPost, path: "/api/keypair"},
+	{method: http.MethodPost, path: "/api/derive"},
 	// Live streams (stream package): WebSocket authenticates in-band, SSE with X-API-Key.
 	{method: http.MethodGet, path: "/ws/stream_features", public: true},
 	{method: http.MethodGet, path: "/ws/simulation_live", public: true},
@@ -92,6 +93,7 @@ func addRoutes(mux *http.ServeMux, s *Server) {
 		"/api/sign":            handleSign(s.crypto),
 		"/api/verify":          handleVerify(s.crypto),
 		"/api/keypair":         handleKeypair(s.crypto),
+		"/api/derive":          handleDerive(s.crypto),
 		"/ws/stream_features":  s.streams.ServeWS(stream.KindFeatures),
 		"/ws/simulation_live":  s.streams.ServeWS(stream.KindSimulation),
 		"/sse/stream_features": s.streams.ServeSSE(stream.KindFeatures),
