@@ -221,3 +221,12 @@ func TestAuditLogValue(t *testing.T) {
 		t.Fatalf("slog: %s\njson: %s", line.Audit, direct)
 	}
 }
+
+// BenchmarkSealCost: the time PBKDF2 at DefaultIterations adds to sealing (and to opening).
+func BenchmarkSealCost(b *testing.B) {
+	for b.Loop() {
+		if _, err := Seal("pw", []byte("x"), nil, DefaultIterations); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
