@@ -38,3 +38,11 @@ func TestAggregateMethodField(t *testing.T) {
 		}
 	}
 }
+
+func FuzzAggregateMethod(f *testing.F) {
+	fuzzEndpoint(f, "/federated/aggregate",
+		`{"gradients":[[100,-100],[1,10],[2,20],[3,30],[4,40],[5,50],[6,60]],"method":"bulyan","byzantine_fraction":0.15}`,
+		`{"gradients":[[1],[2],[3]],"method":"trimmed-mean","byzantine_fraction":0.49}`,
+		`{"gradients":[[1,2]],"method":"multi-krum","byzantine_fraction":0}`,
+		`{"gradients":[[1,2],[3,4]],"method":"Krum"}`)
+}

@@ -73,3 +73,8 @@ func TestDerive(t *testing.T) {
 		t.Error("a failed derive is not audited")
 	}
 }
+
+func FuzzDerive(f *testing.F) {
+	fuzzEndpoint(f, "/api/derive", `{"key_id":"k","peer_public_key":"3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08=","context":"Y3R4","length":64}`,
+		`{"key_id":"k","peer_public_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","length":8161}`)
+}

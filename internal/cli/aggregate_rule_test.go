@@ -113,3 +113,20 @@ func TestBenchRobustness(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAggregateMethods: any input through every method exits 0 (a result) or 2 (an error that
+// says why), never panics.
+func FuzzAggregateMethods(f *testing.F) {
+	f.Add(ruleInput, "0.2")
+	f.Add(`[[1e38,-1e38],[3e38,1],[0,0]]`, "0")
+	f.Add(`{"gradients":[[1],[2]],"sample_counts":[1e308,1e308]}`, "0.1")
+	f.Add(`{"gradients":[[1],[2],[3]],"method":"bulyan"}`, "0.49")
+	f.Fuzz(func(t *testing.T, input, byz string) {
+		for _, m := range []string{"fedavg", "median", "trimmed-mean", "krum", "multi-krum", "bulyan"} {
+			code, out, errOut := run(t, input, "aggregate", "--method", m, "--byzantine-fraction", byz, "--format", "json")
+			if code == 0 && !strings.Contains(out, `"aggregated_gradient"`) || code != 0 && code != 2 || code == 2 && errOut == "" {
+				t.Fatalf("%s on %q: exit %d, %q, %q", m, input, code, out, errOut)
+			}
+		}
+	})
+}
