@@ -166,10 +166,7 @@ func bulyan[T Float](b Bulyan, u [][]T) ([]T, error) {
 	sel := bulyanSelect(sqDistances(u), n, f)
 	beta := len(sel) - 2*f
 	out := make([]T, len(u[0]))
-	columns(u, sel, out, func(col []T) T {
-		slices.Sort(col)
-		return meanOf(nearestToMedian(col, beta))
-	})
+	columnsWith(u, sel, out, func(col []T, buf []float64) T { return meanNearestMedian(col, beta, buf) })
 	return out, nil
 }
 
@@ -192,7 +189,8 @@ func bulyanSelect(dist []float64, n, f int) []int {
 
 // nearestToMedian returns the k values of the sorted s closest to its median: a contiguous
 // window, grown from the middle and taking the lower value on equal distances (the first k of
-// a stable argsort of |s − median|).
+// a stable argsort of |s − median|). It is the definition; Bulyan computes the same mean by
+// selection (meanNearestMedian), and the tests compare the two.
 func nearestToMedian[T Float](s []T, k int) []T {
 	med := float64(midValue(s))
 	lo, hi := len(s)/2, len(s)/2 // the window s[lo:hi], empty at the middle

@@ -146,6 +146,9 @@ func checkUpdates[T Float](u [][]T) error {
 		if len(g) != d {
 			return fmt.Errorf("update %d has %d elements, update 0 has %d: all updates must have the same length", i, len(g), d)
 		}
+		if g32, ok := any(g).([]float32); ok && allFinite(g32) {
+			continue // the vectorised check of hierarchical Krum
+		}
 		for j, v := range g {
 			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
 				return fmt.Errorf("update %d element %d is %v: updates must be finite", i, j, f)
@@ -347,6 +350,11 @@ const columnBlock = 64
 // (all of u when rows is nil). fn gets a scratch column it may reorder. Blocks of columns
 // are spread over all cores.
 func columns[T Float](u [][]T, rows []int, out []T, fn func(col []T) T) {
+	columnsWith(u, rows, out, func(col []T, _ []float64) T { return fn(col) })
+}
+
+// columnsWith is columns with a float64 scratch buffer of the column's length for fn.
+func columnsWith[T Float](u [][]T, rows []int, out []T, fn func(col []T, buf []float64) T) {
 	if rows == nil {
 		rows = make([]int, len(u))
 		for i := range rows {
@@ -357,6 +365,7 @@ func columns[T Float](u [][]T, rows []int, out []T, fn func(col []T) T) {
 	blocks := (d + columnBlock - 1) / columnBlock
 	parallelRange(blocks, n*d*8, func(lo, hi int) {
 		buf := make([]T, n*columnBlock)
+		scratch := make([]float64, n)
 		for b := lo; b < hi; b++ {
 			j0 := b * columnBlock
 			w := min(columnBlock, d-j0)
@@ -366,7 +375,7 @@ func columns[T Float](u [][]T, rows []int, out []T, fn func(col []T) T) {
 				}
 			}
 			for c := 0; c < w; c++ {
-				out[j0+c] = fn(buf[c*n : (c+1)*n])
+				out[j0+c] = fn(buf[c*n:(c+1)*n], scratch)
 			}
 		}
 	})

@@ -255,3 +255,28 @@ func TestSelectK(t *testing.T) {
 		}
 	}
 }
+
+// TestMeanNearestMedian checks the selection form against the sort-based definition
+// (nearestToMedian on the sorted values), ties included.
+func TestMeanNearestMedian(t *testing.T) {
+	g := rng.New(4)
+	buf := make([]float64, 200)
+	for trial := range 400 {
+		n := 3 + trial%60
+		k := 1 + int(g.Integers(0, int64(n)))
+		s := make([]float64, n)
+		for i := range s {
+			if trial%2 == 0 {
+				s[i] = float64(g.Integers(0, 5)) // ties at equal distances
+			} else {
+				s[i] = g.StandardNormal()
+			}
+		}
+		sorted := slices.Clone(s)
+		slices.Sort(sorted)
+		want := meanOf(nearestToMedian(sorted, k))
+		if got := meanNearestMedian(slices.Clone(s), k, buf); math.Abs(got-want) > 1e-12*max(1, math.Abs(want)) {
+			t.Fatalf("n=%d k=%d %v: got %v, want %v", n, k, sorted, got, want)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package federated
 
+import "math"
+
 // selectK reorders s so that s[k] is the value of rank k (0-based), s[:k] <= s[k] <= s[k+1:]:
 // quickselect with a median-of-three pivot and insertion sort for short ranges. The values
 // are finite (checked by checkUpdates), so < is a total order.
@@ -71,4 +73,55 @@ func trimmedMeanOf[T Float](s []T, b int) T {
 		selectK(s[b:], n-2*b-1)
 	}
 	return meanOf(s[b : n-b])
+}
+
+// meanNearestMedian is the mean of the k values of s closest to its median, the lower value
+// first on equal distances — meanOf(nearestToMedian(sorted s, k)) — by selection instead of a
+// sort. It reorders s and uses buf (len(s)) as scratch.
+func meanNearestMedian[T Float](s []T, k int, buf []float64) T {
+	n := len(s)
+	selectK(s, n/2)
+	med := float64(s[n/2])
+	if n%2 == 0 {
+		lower := s[0]
+		for _, v := range s[:n/2] {
+			lower = max(lower, v)
+		}
+		med = (float64(lower) + med) / 2
+	}
+	dist := buf[:n]
+	for i, v := range s {
+		dist[i] = math.Abs(float64(v) - med)
+	}
+	selectK(dist, k-1)
+	t := dist[k-1] // the k-th smallest distance
+	var sum float64
+	taken, below := 0, 0
+	for _, v := range s {
+		switch d := math.Abs(float64(v) - med); {
+		case d < t:
+			sum += float64(v)
+			taken++
+		case d == t && float64(v) <= med:
+			below++
+		}
+	}
+	// The values at distance t lie below or above the median: the lower ones first.
+	wantBelow := min(k-taken, below)
+	wantAbove := k - taken - wantBelow
+	for _, v := range s {
+		if math.Abs(float64(v)-med) != t {
+			continue
+		}
+		if float64(v) <= med {
+			if wantBelow > 0 {
+				sum += float64(v)
+				wantBelow--
+			}
+		} else if wantAbove > 0 {
+			sum += float64(v)
+			wantAbove--
+		}
+	}
+	return T(sum / float64(k))
 }
