@@ -280,3 +280,33 @@ func TestMeanNearestMedian(t *testing.T) {
 		}
 	}
 }
+
+// TestMedianNetMatchesSelection: the network kernel path of the float32 median gives the
+// selection path's values (odd and even n, padding rows, column splits).
+func TestMedianNetMatchesSelection(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no AVX2/FMA: the network path is not used")
+	}
+	g := rng.New(8)
+	for _, c := range [][2]int{{5, 16}, {10, 1000}, {11, 777}, {100, 3000}, {64, 20}, {1, 50}, {2, 300}} {
+		n, d := c[0], c[1]
+		u := make([][]float32, n)
+		for i := range u {
+			u[i] = make([]float32, d)
+			for j := range u[i] {
+				u[i][j] = float32(g.Integers(-3, 4)) + float32(g.StandardNormal())*float32(i%2)
+			}
+		}
+		want := make([]float32, d)
+		columns(u, nil, want, medianOf[float32])
+		got := make([]float32, d)
+		if !median32Net(u, got) {
+			t.Fatalf("n=%d d=%d: the network path did not run", n, d)
+		}
+		for j := range want {
+			if got[j] != want[j] {
+				t.Fatalf("n=%d d=%d column %d: network %v, selection %v", n, d, j, got[j], want[j])
+			}
+		}
+	}
+}
