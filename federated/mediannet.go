@@ -66,3 +66,62 @@ func lowerRank(u [][]float32, out []float32, k int) {
 	}
 	wg.Wait()
 }
+
+// trimmedMean32Net is the coordinate-wise β-trimmed mean of float32 updates (b values cut from
+// each end, b >= 1) without sorting the columns: the network kernel finds each column's values
+// L and H of ranks b and n−b−1, then one pass over the rows sums the values strictly between
+// them and counts the ties at L and H, from which the kept copies of L and H follow. It
+// reports false where the kernel does not apply (see median32Net).
+func trimmedMean32Net(u [][]float32, out []float32, b int) bool {
+	n, d := len(u), len(out)
+	if !haveAVX2 || d < 16 || n > netMaxWires || b < 1 || n-2*b < 1 {
+		return false
+	}
+	lo, hi := make([]float32, d), make([]float32, d)
+	lowerRank(u, lo, b)
+	lowerRank(u, hi, n-b-1)
+	first, last := b, n-b-1 // the kept ranks
+	overlap := func(a, z int) int { return max(0, min(z, last)-max(a, first)+1) }
+	parallelRange(d, n*d, func(c0, c1 int) {
+		const chunk = 1024
+		var sum [chunk]float64
+		var less, eqL, eqH, more [chunk]int32
+		for j0 := c0; j0 < c1; j0 += chunk {
+			w := min(chunk, c1-j0)
+			clear(sum[:w])
+			clear(less[:w])
+			clear(eqL[:w])
+			clear(eqH[:w])
+			clear(more[:w])
+			L, H := lo[j0:j0+w], hi[j0:j0+w]
+			for _, row := range u {
+				for j, v := range row[j0 : j0+w] {
+					switch {
+					case v < L[j]:
+						less[j]++
+					case v == L[j]:
+						eqL[j]++
+					case v < H[j]:
+						sum[j] += float64(v)
+					case v == H[j]:
+						eqH[j]++
+					default:
+						more[j]++
+					}
+				}
+			}
+			for j := range w {
+				l, h := float64(L[j]), float64(H[j])
+				s := sum[j]
+				if L[j] == H[j] {
+					s = float64(n-2*b) * l
+				} else {
+					s += float64(overlap(int(less[j]), int(less[j]+eqL[j])-1)) * l
+					s += float64(overlap(n-int(more[j]+eqH[j]), n-int(more[j])-1)) * h
+				}
+				out[j0+j] = float32(s / float64(n-2*b))
+			}
+		}
+	})
+	return true
+}

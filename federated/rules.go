@@ -288,6 +288,9 @@ func trimmedMean[T Float](t TrimmedMean, u [][]T) ([]T, error) {
 	}
 	b := int(t.Beta * float64(len(u)))
 	out := make([]T, len(u[0]))
+	if u32, ok := any(u).([][]float32); ok && trimmedMean32Net(u32, any(out).([]float32), b) {
+		return out, nil
+	}
 	columns(u, nil, out, func(col []T) T { return trimmedMeanOf(col, b) })
 	return out, nil
 }

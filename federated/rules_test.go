@@ -310,3 +310,33 @@ func TestMedianNetMatchesSelection(t *testing.T) {
 		}
 	}
 }
+
+// TestTrimmedMeanNetMatchesSelection: the kernel path of the float32 trimmed mean agrees with
+// the selection path, ties at the cut values included.
+func TestTrimmedMeanNetMatchesSelection(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no AVX2/FMA: the network path is not used")
+	}
+	g := rng.New(12)
+	for _, c := range [][3]int{{5, 16, 1}, {10, 1000, 2}, {11, 777, 3}, {100, 3000, 20}, {64, 20, 31}, {3, 50, 1}} {
+		n, d, b := c[0], c[1], c[2]
+		u := make([][]float32, n)
+		for i := range u {
+			u[i] = make([]float32, d)
+			for j := range u[i] {
+				u[i][j] = float32(g.Integers(-2, 3)) + float32(g.StandardNormal())*float32(i%3/2)
+			}
+		}
+		want := make([]float32, d)
+		columns(u, nil, want, func(col []float32) float32 { return trimmedMeanOf(col, b) })
+		got := make([]float32, d)
+		if !trimmedMean32Net(u, got, b) {
+			t.Fatalf("n=%d d=%d b=%d: the network path did not run", n, d, b)
+		}
+		for j := range want {
+			if math.Abs(float64(got[j]-want[j])) > 1e-6*max(1, math.Abs(float64(want[j]))) {
+				t.Fatalf("n=%d d=%d b=%d column %d: network %v, selection %v", n, d, b, j, got[j], want[j])
+			}
+		}
+	}
+}
