@@ -31,7 +31,7 @@ const redocPage = `<!DOCTYPE html>
 </head>
 <body>
 <redoc spec-url="openapi.json" hide-download-button="false"></redoc>
-<script src="redoc/redoc.standalone.js"></script>
+<script src="redoc/redoc.js"></script>
 </body>
 </html>
 `

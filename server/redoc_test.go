@@ -20,20 +20,20 @@ func TestRedoc(t *testing.T) {
 	page := call(h, "GET", "/redoc", "")
 	if page.Code != 200 || !strings.HasPrefix(page.Header().Get("Content-Type"), "text/html") ||
 		!strings.Contains(page.Body.String(), `<redoc spec-url="openapi.json"`) ||
-		!strings.Contains(page.Body.String(), `<script src="redoc/redoc.standalone.js"></script>`) {
+		!strings.Contains(page.Body.String(), `<script src="redoc/redoc.js"></script>`) {
 		t.Fatalf("/redoc: %d %q", page.Code, page.Body.String())
 	}
 	if csp := page.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "http") {
 		t.Errorf("CSP %q", csp)
 	}
 	// Without gzip: the bundle itself, as npm ships it.
-	plain := call(h, "GET", "/redoc/redoc.standalone.js", "")
+	plain := call(h, "GET", "/redoc/redoc.js", "")
 	sum := sha256.Sum256(plain.Body.Bytes())
 	if plain.Code != 200 || plain.Header().Get("Content-Encoding") != "" || hex.EncodeToString(sum[:]) != redocSHA256 {
 		t.Fatalf("bundle: %d, %d bytes, sha256 %x", plain.Code, plain.Body.Len(), sum)
 	}
 	// With gzip: the stored gzip, which decompresses to the same bytes.
-	gz := call(h, "GET", "/redoc/redoc.standalone.js", "", "Accept-Encoding", "br, gzip;q=0.8")
+	gz := call(h, "GET", "/redoc/redoc.js", "", "Accept-Encoding", "br, gzip;q=0.8")
 	if gz.Code != 200 || gz.Header().Get("Content-Encoding") != "gzip" || gz.Body.Len() >= plain.Body.Len()/2 {
 		t.Fatalf("gzip: %d %q %d bytes", gz.Code, gz.Header().Get("Content-Encoding"), gz.Body.Len())
 	}
@@ -45,7 +45,7 @@ func TestRedoc(t *testing.T) {
 	if !bytes.Equal(back, plain.Body.Bytes()) {
 		t.Fatal("the gzip body differs from the plain one")
 	}
-	if rec := call(h, "GET", "/redoc/redoc.standalone.js", "", "Accept-Encoding", "gzip;q=0"); rec.Header().Get("Content-Encoding") != "" {
+	if rec := call(h, "GET", "/redoc/redoc.js", "", "Accept-Encoding", "gzip;q=0"); rec.Header().Get("Content-Encoding") != "" {
 		t.Error("gzip;q=0 got gzip")
 	}
 }
