@@ -60,13 +60,20 @@ func (m MultiKrum) Aggregate64(u [][]float64) ([]float64, error) { return multiK
 
 // Selection is the updates MultiKrum averages, best score first.
 func (m MultiKrum) Selection(u [][]float32) ([]int, error) {
+	_, sel, err := m.AggregateSelect32(u)
+	return sel, err
+}
+
+// AggregateSelect32 is Aggregate32 that also returns the selected updates, best score first.
+func (m MultiKrum) AggregateSelect32(u [][]float32) ([]float32, []int, error) {
 	if err := checkUpdates(u); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := m.Check(len(u)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return multiKrumSelect(sqDistances(u), len(u), m.F, m.M), nil
+	sel := multiKrumSelect(sqDistances(u), len(u), m.F, m.M)
+	return meanRows(u, sel), sel, nil
 }
 
 // Bulyan is Bulyan over Krum (El Mhamdi et al. 2018, "The Hidden Vulnerability of Distributed

@@ -38,7 +38,16 @@ func runAggregateRule(ctx context.Context, env *Env, req *aggregateInput, method
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	out, err := r.Aggregate32(req.Gradients)
+	var out []float32
+	var selected []int
+	switch rr := r.(type) {
+	case federated.MultiKrum:
+		out, selected, err = rr.AggregateSelect32(req.Gradients)
+	case federated.Krum:
+		out, selected, err = federated.MultiKrum{F: rr.F, M: 1}.AggregateSelect32(req.Gradients)
+	default:
+		out, err = r.Aggregate32(req.Gradients)
+	}
 	if err != nil {
 		return &ExitError{Code: 2, Err: fmt.Errorf("input: %w", err)}
 	}
@@ -48,6 +57,7 @@ func runAggregateRule(ctx context.Context, env *Env, req *aggregateInput, method
 		NumClients:         n,
 		ByzantineFraction:  byz,
 		NumByzantine:       int(byz * float64(n)),
+		Selected:           selected,
 	}
 	for i, v := range out {
 		res.AggregatedGradient[i] = float64(v)
@@ -57,9 +67,6 @@ func runAggregateRule(ctx context.Context, env *Env, req *aggregateInput, method
 		res.Beta = &rr.Beta
 	case federated.MultiKrum:
 		res.M = rr.M
-		res.Selected, _ = rr.Selection(req.Gradients)
-	case federated.Krum:
-		res.Selected, _ = federated.MultiKrum{F: rr.F, M: 1}.Selection(req.Gradients)
 	}
 	if asJSON {
 		return json.NewEncoder(env.Stdout).Encode(res)
