@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"mfn/federated"
-	"mfn/rng"
 )
 
 // Bounds on /federated/aggregate input, so that one request cannot take unbounded memory or
@@ -114,6 +113,7 @@ func handleAggregate(pool *Pool, m *Metrics, tracer trace.Tracer) http.Handler {
 		grads := f.gradientsField("gradients")
 		f.intField("num_clusters", &agg.NumClusters, false, 1, 1000)
 		f.floatField("byzantine_fraction", &agg.ByzantineFraction, false, floatBounds{ge: bound(0), le: bound(0.5)})
+		method := f.methodField("method")
 		if err := f.finish(); err != nil {
 			writeError(w, r, err)
 			return
@@ -126,6 +126,11 @@ func handleAggregate(pool *Pool, m *Metrics, tracer trace.Tracer) http.Handler {
 			writeError(w, r, errorf(KindBadRequest, "%v", err)) // the reference's ValueError → 400
 			return
 		}
+		rule, err := aggregationRule(method, agg, len(grads))
+		if err != nil {
+			writeError(w, r, errorf(KindBadRequest, "%v", err))
+			return
+		}
 		out, err := Run(r.Context(), pool, func(ctx context.Context) ([]float32, error) {
 			_, span := tracer.Start(ctx, "federated.aggregate")
 			defer span.End()
@@ -133,7 +138,10 @@ func handleAggregate(pool *Pool, m *Metrics, tracer trace.Tracer) http.Handler {
 				span.SetAttributes(attribute.Int("mfn.clients", len(grads)), attribute.Int("mfn.dimensions", len(grads[0])),
 					attribute.Int("mfn.num_clusters", agg.NumClusters))
 			}
-			v, _, err := agg.Aggregate(grads, rng.New(42))
+			if span.IsRecording() {
+				span.SetAttributes(attribute.String("mfn.method", rule.Name()))
+			}
+			v, err := rule.Aggregate32(grads)
 			if err != nil {
 				return nil, errorf(KindBadRequest, "%v", err)
 			}
