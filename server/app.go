@@ -35,7 +35,10 @@ type App struct {
 	keysStamp fileStamp
 	logBuf    *lineBuffer // nil when logs go straight to their writer
 	handler   http.Handler
-	hub       *integration.Hub // nil without an integrations file
+	limiter   *Limiter                // shared by every transport; nil when rate limiting is off
+	routes    http.Handler            // the routes without the HTTP middleware (Transport)
+	hub       *integration.Hub        // nil without an integrations file
+	stoppers  []func(context.Context) // other transports' graceful stops (OnShutdown)
 	closeOnce sync.Once
 }
 
@@ -91,8 +94,12 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		a.readiness.hub = a.hub
 	}
 	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub)
+	if cfg.RateLimitEnabled {
+		a.limiter = NewLimiter(cfg.RateLimitRequests, cfg.RateLimitWindow, cfg.RateLimitRoutes)
+	}
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
-		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams})
+		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams,
+		Limiter: a.limiter, Routes: &a.routes})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -247,6 +254,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	if err := a.streams.Shutdown(shCtx); err != nil {
 		a.log.Warn("streams did not end in time", "error", err)
 	}
+	stopped := a.stopOthers(shCtx) // other transports stop alongside, before the pool closes
+	defer func() { <-stopped }()
 	if err := srv.Shutdown(shCtx); err != nil {
 		a.log.Warn("in-flight requests did not finish in time; closing them", "error", err)
 		cancelBase()

@@ -46,6 +46,10 @@ type Deps struct {
 	Streams *stream.Hub
 	// Integrations publishes results and reports targets' health (nil: none configured).
 	Integrations *integration.Hub
+	// Limiter is the rate limiter (nil: NewServer makes one when rate limiting is on).
+	Limiter *Limiter
+	// Routes, when set, receives the routes without the HTTP middleware (for Transport).
+	Routes *http.Handler
 }
 
 // NewReadiness returns the readiness state /ready reports.
@@ -79,6 +83,9 @@ func NewServer(d Deps) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, s)
+	if d.Routes != nil {
+		*d.Routes = transportRoutes(mux, s, d.Config)
+	}
 
 	mw := []func(http.Handler) http.Handler{withRequestID, withRecovery(s.log), withAccessLog(s.log)}
 	if d.Config.MetricsEnabled {
@@ -87,7 +94,10 @@ func NewServer(d Deps) (http.Handler, error) {
 	_, noopProvider := tr.Provider.(noop.TracerProvider)
 	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys))
 	if d.Config.RateLimitEnabled {
-		limiter := NewLimiter(d.Config.RateLimitRequests, d.Config.RateLimitWindow, d.Config.RateLimitRoutes)
+		limiter := d.Limiter
+		if limiter == nil {
+			limiter = NewLimiter(d.Config.RateLimitRequests, d.Config.RateLimitWindow, d.Config.RateLimitRoutes)
+		}
 		mw = append(mw, withRateLimit(limiter, d.Config.TrustedProxies, s.metrics))
 	}
 	mw = append(mw, withBodyLimit(d.Config.MaxBodyBytes), withTimeout(d.Config.HandlerTimeout))
