@@ -88,14 +88,11 @@ func (s *service) Validate(ctx context.Context, req *mfnv1.ValidateRequest) (*mf
 }
 
 func (s *service) Aggregate(ctx context.Context, req *mfnv1.AggregateRequest) (*mfnv1.AggregateResponse, error) {
-	b := newBody()
-	if len(req.Gradients) > 0 { // absent, as REST's "Field required", when none
-		rows := make([][]float32, len(req.Gradients))
-		for i, g := range req.Gradients {
-			rows[i] = g.GetValues()
-		}
-		b.gradients("gradients", rows)
+	rows := make([][]float32, len(req.Gradients)) // none is REST's `[]`: "No gradients provided"
+	for i, g := range req.Gradients {
+		rows[i] = g.GetValues()
 	}
+	b := newBody().gradients("gradients", rows)
 	b.int32("num_clusters", req.NumClusters).float("byzantine_fraction", req.ByzantineFraction)
 	var r struct {
 		Aggregated []float64 `json:"aggregated_gradient"`
