@@ -14,6 +14,7 @@ import (
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
@@ -62,14 +63,18 @@ func New(t *server.Transport) (*Server, error) {
 		return nil, fmt.Errorf("registering the gRPC metrics: %w", err)
 	}
 	opts := []grpc.ServerOption{
-		grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(t.Tracer()),
-			otelgrpc.WithPropagators(t.Propagator()))),
 		grpc.ChainUnaryInterceptor(metrics.UnaryServerInterceptor(), ru.unary),
 		grpc.ChainStreamInterceptor(metrics.StreamServerInterceptor(), ru.stream),
 		grpc.MaxRecvMsgSize(int(cfg.MaxBodyBytes)),
 		grpc.MaxSendMsgSize(maxSendBytes),
 		grpc.MaxConcurrentStreams(maxStreamsPerConn),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 2 * time.Minute}),
+	}
+	// Without an exporter there are no spans to make (REST's tracing middleware steps aside
+	// likewise); the stats handler would cost every call for nothing.
+	if _, off := t.Tracer().(noop.TracerProvider); !off {
+		opts = append(opts, grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(t.Tracer()),
+			otelgrpc.WithPropagators(t.Propagator()))))
 	}
 	if tc := t.TLSConfig(); tc != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
