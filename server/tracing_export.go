@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -16,4 +18,18 @@ func newOTLPExporter(ctx context.Context, protocol string) (sdktrace.SpanExporte
 		return otlptracegrpc.New(ctx)
 	}
 	return otlptracehttp.New(ctx)
+}
+
+// TracingFromEnv reads the OTEL_* variables as `mfn serve` does, for other processes (mfn
+// worker), with defaultService as the service name when OTEL_SERVICE_NAME is unset.
+func TracingFromEnv(getenv func(string) string, defaultService string) (TracingConfig, error) {
+	p := &problems{getenv: getenv}
+	c := tracingFromEnv(getenv, p)
+	if getenv("OTEL_SERVICE_NAME") == "" {
+		c.ServiceName = defaultService
+	}
+	if len(p.list) > 0 {
+		return c, errors.New(strings.Join(p.list, "; "))
+	}
+	return c, nil
 }
