@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -102,7 +103,11 @@ routes:
 	var wg sync.WaitGroup
 	var wcode int
 	var wout, werr *lockedBuffer
-	wg.Go(func() { wcode, wout, werr = runWithEnv(wctx, env, "worker", "--integrations", workerFile) })
+	wout, werr = &lockedBuffer{}, &lockedBuffer{}
+	wg.Go(func() {
+		wcode = Run(wctx, []string{"worker", "--integrations", workerFile, "--metrics-addr", "127.0.0.1:0"},
+			strings.NewReader(""), wout, werr, func(k string) string { return env[k] })
+	})
 	defer func() { stopWorker(); wg.Wait() }()
 
 	const traceID, rootID = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
@@ -122,6 +127,25 @@ routes:
 	case delivered = <-hooks:
 	case <-ctx.Done():
 		t.Fatal("the worker's result never reached the webhook")
+	}
+	// The worker's metrics port has the simulation metrics of the request it ran.
+	var metricsAddr string
+	for metricsAddr == "" && ctx.Err() == nil {
+		if m := regexp.MustCompile(`"msg":"metrics".*"addr":"([^"]+)"`).FindStringSubmatch(werr.String()); m != nil {
+			metricsAddr = m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mresp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, want := range []string{"mfn_fractal_dimension_count 1", `mfn_simulation_duration_seconds_count{endpoint="worker"} 1`, "mfn_growth_events_total"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("the worker's /metrics lacks %q", want)
+		}
 	}
 	stopWorker()
 	wg.Wait()
