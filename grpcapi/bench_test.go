@@ -44,3 +44,34 @@ func BenchmarkHealthCheck(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSimulate is Simulate 64×64×64 from 4 concurrent callers over gRPC (bufconn, client
+// included) and through the REST handler (in process): the pool bounds both.
+func BenchmarkSimulate(b *testing.B) {
+	h := newHarness(&testing.T{}, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
+	req := &mfnv1.SimulateRequest{Seed: ptr[uint64](42), GridSize: ptr[int32](64), Steps: ptr[int32](64)}
+	b.Run("grpc", func(b *testing.B) {
+		b.SetParallelism(2)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := h.client.Simulate(context.Background(), req); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	})
+	body := []byte(`{"seed":42,"grid_size":64,"steps":64}`)
+	b.Run("rest", func(b *testing.B) {
+		b.SetParallelism(2)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				r := httptest.NewRequest(http.MethodPost, "/simulate", bytes.NewReader(body))
+				w := httptest.NewRecorder()
+				h.app.Handler().ServeHTTP(w, r)
+				if w.Code != 200 {
+					b.Error(w.Code)
+				}
+			}
+		})
+	})
+}

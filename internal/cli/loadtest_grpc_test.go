@@ -75,3 +75,14 @@ func TestLoadtestGRPC(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestServeGRPCAddr(t *testing.T) {
+	code, out, errb := runWithEnv(context.Background(), map[string]string{"MFN_GRPC_ADDR": "127.0.0.1:9090"}, "serve", "--check-config")
+	if code != 0 || !strings.Contains(out.String(), "grpc: 127.0.0.1:9090") {
+		t.Errorf("good address: %d %s %s", code, out.String(), errb.String())
+	}
+	code, _, errb = runWithEnv(context.Background(), map[string]string{"MFN_GRPC_ADDR": "9090"}, "serve", "--check-config")
+	if code != 2 || !strings.Contains(errb.String(), `MFN_GRPC_ADDR="9090"`) {
+		t.Errorf("bad address: %d %s", code, errb.String())
+	}
+}

@@ -76,6 +76,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			return &ExitError{Code: 2, Err: err}
 		}
 		fmt.Fprintln(env.Stdout, server.Summary(cfg))
+		if addr, err := grpcAddr(env); err != nil {
+			return err
+		} else if addr != "" {
+			fmt.Fprintf(env.Stdout, "grpc: %s\n", addr)
+		}
 		fmt.Fprintln(env.Stdout, "configuration OK")
 		return nil
 	}

@@ -17,12 +17,12 @@ const grpcAddrVar = "MFN_GRPC_ADDR"
 // gracefully on shutdown, alongside REST; wait stops it (at once, if REST ended without a
 // shutdown) and returns its serving error. With the variable empty it does nothing.
 func startGRPC(env *Env, app *server.App) (wait func() error, err error) {
-	addr := env.Getenv(grpcAddrVar)
+	addr, err := grpcAddr(env)
+	if err != nil {
+		return nil, err
+	}
 	if addr == "" {
 		return func() error { return nil }, nil
-	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return nil, &ExitError{Code: 2, Err: fmt.Errorf("%s=%q: must be host:port or :port (%v)", grpcAddrVar, addr, err)}
 	}
 	gs, err := grpcapi.New(app.Transport())
 	if err != nil {
@@ -42,4 +42,16 @@ func startGRPC(env *Env, app *server.App) (wait func() error, err error) {
 		gs.Shutdown(ctx) // a no-op after the App's graceful stop
 		return <-served
 	}, nil
+}
+
+// grpcAddr is MFN_GRPC_ADDR, checked ("" when gRPC is off).
+func grpcAddr(env *Env) (string, error) {
+	addr := env.Getenv(grpcAddrVar)
+	if addr == "" {
+		return "", nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", &ExitError{Code: 2, Err: fmt.Errorf("%s=%q: must be host:port or :port (%v)", grpcAddrVar, addr, err)}
+	}
+	return addr, nil
 }
