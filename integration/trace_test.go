@@ -63,3 +63,23 @@ func TestWebhookAndRESTSourceCarryTheTrace(t *testing.T) {
 		poll.Close()
 	}
 }
+
+// FuzzTraceHeader: a traceparent read from outside (Kafka header, poll response) is kept
+// only when valid, and a kept one round-trips through a context unchanged.
+func FuzzTraceHeader(f *testing.F) {
+	for _, s := range []string{testTrace, "", "garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+		"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", testTrace + "-extra"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := validTrace(s)
+		if v != "" && v != s {
+			t.Fatalf("validTrace(%q) = %q", s, v)
+		}
+		if v != "" {
+			if got := TraceOf(ContextWithTrace(context.Background(), v)); got == "" {
+				t.Fatalf("%q: accepted but lost through a context", v)
+			}
+		}
+	})
+}
