@@ -13,7 +13,7 @@ import (
 // BenchmarkNernst compares one Nernst call over gRPC (bufconn, client included) with the
 // REST handler (in process, no network), to show the gRPC layer's own cost.
 func BenchmarkNernst(b *testing.B) {
-	h := newHarness(&testing.T{}, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
+	h := newHarness(b, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
 	req := &mfnv1.NernstRequest{ZValence: ptr[int32](1), ConcentrationOutMolar: ptr(0.005), ConcentrationInMolar: ptr(0.14), TemperatureK: ptr(310.0)}
 	b.Run("grpc", func(b *testing.B) {
 		for b.Loop() {
@@ -37,7 +37,7 @@ func BenchmarkNernst(b *testing.B) {
 
 // BenchmarkHealthCheck is the floor: a call that does nothing of the service's.
 func BenchmarkHealthCheck(b *testing.B) {
-	h := newHarness(&testing.T{}, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
+	h := newHarness(b, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
 	for b.Loop() {
 		if _, err := healthCheck(context.Background(), h.conn); err != nil {
 			b.Fatal(err)
@@ -48,7 +48,7 @@ func BenchmarkHealthCheck(b *testing.B) {
 // BenchmarkSimulate is Simulate 64×64×64 from 4 concurrent callers over gRPC (bufconn, client
 // included) and through the REST handler (in process): the pool bounds both.
 func BenchmarkSimulate(b *testing.B) {
-	h := newHarness(&testing.T{}, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
+	h := newHarness(b, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
 	req := &mfnv1.SimulateRequest{Seed: ptr[uint64](42), GridSize: ptr[int32](64), Steps: ptr[int32](64)}
 	b.Run("grpc", func(b *testing.B) {
 		b.SetParallelism(2)

@@ -21,7 +21,7 @@ import (
 func codeOf(err error) string { return status.Code(err).String() }
 
 // restIssues is the "loc: msg" list of a REST 422 body, as the gRPC message writes it.
-func restIssues(t *testing.T, body map[string]any) string {
+func restIssues(t testing.TB, body map[string]any) string {
 	t.Helper()
 	list, ok := body["detail"].([]any)
 	if !ok {

@@ -6,18 +6,12 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	mfnv1 "mfn/api/proto/mfn/v1"
-)
-
-var (
-	fuzzOnce    sync.Once
-	fuzzHarness *harness
 )
 
 // jsonNumber writes v as REST clients would; NaN and ±Inf as the strings the translation sends.
@@ -40,9 +34,8 @@ func FuzzNernstMatchesREST(f *testing.F) {
 	f.Add(int32(0), 0.005, 0.14, 310.0, true)
 	f.Add(int32(2), -1.0, 1e-300, 400.0, false)
 	f.Add(int32(-3), math.NaN(), math.Inf(1), 273.15, true)
+	h := newHarness(f, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
 	f.Fuzz(func(t *testing.T, z int32, out, in, tempK float64, withTemp bool) {
-		fuzzOnce.Do(func() { fuzzHarness = newHarness(&testing.T{}, map[string]string{"MFN_LOG_LEVEL": "WARNING"}) })
-		h := fuzzHarness
 		rest := map[string]any{"z_valence": z, "concentration_out_molar": jsonNumber(out), "concentration_in_molar": jsonNumber(in)}
 		req := &mfnv1.NernstRequest{ZValence: &z, ConcentrationOutMolar: &out, ConcentrationInMolar: &in}
 		if withTemp {

@@ -35,7 +35,7 @@ type harness struct {
 
 // newHarness opens a service configured by env (on top of a quiet test configuration) and
 // serves its gRPC API in memory. Cleanup stops both.
-func newHarness(t *testing.T, env map[string]string) *harness {
+func newHarness(t testing.TB, env map[string]string) *harness {
 	t.Helper()
 	base := map[string]string{"MFN_LOG_LEVEL": "INFO", "MFN_LOG_FORMAT": "json", "MFN_RATE_LIMIT_ENABLED": "false",
 		"MFN_API_KEY_REQUIRED": "false", "MFN_CRYPTO_ENABLED": "true", "MFN_LOG_FLUSH": "0"}
@@ -78,7 +78,7 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 }
 
 // rest posts body to path on the REST handler and returns the status and decoded JSON.
-func (h *harness) rest(t *testing.T, path string, body any, key string) (int, map[string]any) {
+func (h *harness) rest(t testing.TB, path string, body any, key string) (int, map[string]any) {
 	t.Helper()
 	b, err := json.Marshal(body)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 // num is a REST JSON number as float64 (json.Number from a UseNumber decoder).
-func num(t *testing.T, v any) float64 {
+func num(t testing.TB, v any) float64 {
 	t.Helper()
 	n, ok := v.(json.Number)
 	if !ok {
@@ -30,7 +30,7 @@ func num(t *testing.T, v any) float64 {
 }
 
 // same fails unless got and want have the same bits.
-func same(t *testing.T, what string, got, want float64) {
+func same(t testing.TB, what string, got, want float64) {
 	t.Helper()
 	if math.Float64bits(got) != math.Float64bits(want) {
 		t.Errorf("%s: gRPC %v (%#x), REST %v (%#x)", what, got, math.Float64bits(got), want, math.Float64bits(want))
