@@ -22,24 +22,25 @@ import (
 // App is a configured service: the handler and everything it owns (worker pool, key stores,
 // tracer, certificate reloader), with its lifecycle.
 type App struct {
-	cfg       Config
-	log       *slog.Logger
-	metrics   *Metrics
-	tracing   *Tracing
-	keys      *APIKeys
-	ring      *Keyring
-	pool      *Pool
-	readiness *Readiness
-	streams   *stream.Hub
-	certs     *certReloader
-	keysStamp fileStamp
-	logBuf    *lineBuffer // nil when logs go straight to their writer
-	handler   http.Handler
-	limiter   *Limiter                // shared by every transport; nil when rate limiting is off
-	routes    http.Handler            // the routes without the HTTP middleware (Transport)
-	hub       *integration.Hub        // nil without an integrations file
-	stoppers  []func(context.Context) // other transports' graceful stops (OnShutdown)
-	closeOnce sync.Once
+	cfg          Config
+	log          *slog.Logger
+	metrics      *Metrics
+	tracing      *Tracing
+	keys         *APIKeys
+	ring         *Keyring
+	pool         *Pool
+	readiness    *Readiness
+	streams      *stream.Hub
+	certs        *certReloader
+	keysStamp    fileStamp
+	logBuf       *lineBuffer   // nil when logs go straight to their writer
+	redisLimiter *RedisLimiter // nil unless MFN_RATE_LIMIT_REDIS_URL is set
+	handler      http.Handler
+	limiter      RateLimiter             // shared by every transport; nil when rate limiting is off
+	routes       http.Handler            // the routes without the HTTP middleware (Transport)
+	hub          *integration.Hub        // nil without an integrations file
+	stoppers     []func(context.Context) // other transports' graceful stops (OnShutdown)
+	closeOnce    sync.Once
 }
 
 // Open builds the service from cfg, logging to logOut. It loads the API keys, the crypto key
@@ -64,6 +65,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 	if a.keys, err = NewAPIKeys(cfg.APIKeyRequired, cfg.APIKeys, cfg.APIKeysFile); err != nil {
 		return nil, err
 	}
+	a.metrics.reg.MustRegister(newKeyCollector(a.keys))
 	if cfg.APIKeysFile != "" {
 		a.keysStamp, _ = statStamp(cfg.APIKeysFile)
 	}
@@ -94,12 +96,21 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		a.readiness.hub = a.hub
 	}
 	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub)
-	if cfg.RateLimitEnabled {
-		a.limiter = NewLimiter(cfg.RateLimitRequests, cfg.RateLimitWindow, cfg.RateLimitRoutes)
+	var limiter RateLimiter
+	if cfg.RateLimitEnabled && cfg.RateLimitRedisURL != "" {
+		if a.redisLimiter, err = NewRedisLimiter(cfg.RateLimitRedisURL, cfg.RateLimitRedisFailOpen, cfg.RateLimitRedisTimeout,
+			cfg.RateLimitRequests, cfg.RateLimitWindow, cfg.RateLimitRoutes, a.metrics, a.log); err != nil {
+			a.Close()
+			return nil, err
+		}
+		limiter = a.redisLimiter
+	} else if cfg.RateLimitEnabled { // one limiter for every transport (Transport.Allow)
+		limiter = NewLimiter(cfg.RateLimitRequests, cfg.RateLimitWindow, cfg.RateLimitRoutes)
 	}
+	a.limiter = limiter
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
-		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams,
-		Limiter: a.limiter, Routes: &a.routes})
+		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams, RateLimiter: limiter,
+		Routes: &a.routes})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -136,6 +147,9 @@ func (a *App) Close() {
 		}
 		if a.logBuf != nil {
 			a.logBuf.Close()
+		}
+		if a.redisLimiter != nil {
+			a.redisLimiter.Close()
 		}
 	})
 }

@@ -46,8 +46,8 @@ type Deps struct {
 	Streams *stream.Hub
 	// Integrations publishes results and reports targets' health (nil: none configured).
 	Integrations *integration.Hub
-	// Limiter is the rate limiter (nil: NewServer makes one when rate limiting is on).
-	Limiter *Limiter
+	// RateLimiter decides rate limits when they are on (nil: a per-replica Limiter).
+	RateLimiter RateLimiter
 	// Routes, when set, receives the routes without the HTTP middleware (for Transport).
 	Routes *http.Handler
 }
@@ -94,7 +94,7 @@ func NewServer(d Deps) (http.Handler, error) {
 	_, noopProvider := tr.Provider.(noop.TracerProvider)
 	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys))
 	if d.Config.RateLimitEnabled {
-		limiter := d.Limiter
+		limiter := d.RateLimiter
 		if limiter == nil {
 			limiter = NewLimiter(d.Config.RateLimitRequests, d.Config.RateLimitWindow, d.Config.RateLimitRoutes)
 		}

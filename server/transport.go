@@ -25,7 +25,7 @@ type Transport struct {
 	cfg       Config
 	log       *slog.Logger
 	keys      *APIKeys
-	limiter   *Limiter // nil when rate limiting is off
+	limiter   RateLimiter // nil when rate limiting is off (Redis-backed with MFN_RATE_LIMIT_REDIS_URL)
 	metrics   *Metrics
 	tracing   *Tracing
 	readiness *Readiness
