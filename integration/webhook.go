@@ -168,6 +168,12 @@ func (s *webhookSink) Send(ctx context.Context, batch []Message) error {
 	req.Header.Set(HeaderSignature, SignWebhook(s.secret, ts, b))
 	req.Header.Set(HeaderBatchSize, strconv.Itoa(len(batch)))
 	req.Header.Set(HeaderIdempotencyKey, batchKey(batch))
+	for _, m := range batch { // one header per request: the first message's trace
+		if m.Trace != "" {
+			req.Header.Set(TraceHeader, m.Trace)
+			break
+		}
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("webhook %s: %w", s.cfg.URL, err)

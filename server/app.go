@@ -36,7 +36,10 @@ type App struct {
 	logBuf       *lineBuffer   // nil when logs go straight to their writer
 	redisLimiter *RedisLimiter // nil unless MFN_RATE_LIMIT_REDIS_URL is set
 	handler      http.Handler
-	hub          *integration.Hub // nil without an integrations file
+	limiter      RateLimiter             // shared by every transport; nil when rate limiting is off
+	routes       http.Handler            // the routes without the HTTP middleware (Transport)
+	hub          *integration.Hub        // nil without an integrations file
+	stoppers     []func(context.Context) // other transports' graceful stops (OnShutdown)
 	closeOnce    sync.Once
 }
 
@@ -101,9 +104,13 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 			return nil, err
 		}
 		limiter = a.redisLimiter
+	} else if cfg.RateLimitEnabled { // one limiter for every transport (Transport.Allow)
+		limiter = NewLimiter(cfg.RateLimitRequests, cfg.RateLimitWindow, cfg.RateLimitRoutes)
 	}
+	a.limiter = limiter
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
-		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams, RateLimiter: limiter})
+		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams, RateLimiter: limiter,
+		Routes: &a.routes})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -261,6 +268,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	if err := a.streams.Shutdown(shCtx); err != nil {
 		a.log.Warn("streams did not end in time", "error", err)
 	}
+	stopped := a.stopOthers(shCtx) // other transports stop alongside, before the pool closes
+	defer func() { <-stopped }()
 	if err := srv.Shutdown(shCtx); err != nil {
 		a.log.Warn("in-flight requests did not finish in time; closing them", "error", err)
 		cancelBase()

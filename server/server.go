@@ -48,6 +48,8 @@ type Deps struct {
 	Integrations *integration.Hub
 	// RateLimiter decides rate limits when they are on (nil: a per-replica Limiter).
 	RateLimiter RateLimiter
+	// Routes, when set, receives the routes without the HTTP middleware (for Transport).
+	Routes *http.Handler
 }
 
 // NewReadiness returns the readiness state /ready reports.
@@ -81,6 +83,9 @@ func NewServer(d Deps) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, s)
+	if d.Routes != nil {
+		*d.Routes = transportRoutes(mux, s, d.Config)
+	}
 
 	mw := []func(http.Handler) http.Handler{withRequestID, withRecovery(s.log), withAccessLog(s.log, d.Config.AccessLog)}
 	if d.Config.MetricsEnabled {

@@ -48,6 +48,9 @@ type loadtestFlags struct {
 	ws         bool
 	wsStream   string
 	wsInterval int
+	// --grpc: the same load over the gRPC API (loadtest_grpc.go).
+	grpc       bool
+	grpcTarget *grpcTarget
 }
 
 func runLoadtest(ctx context.Context, env *Env, args []string) error {
@@ -68,6 +71,7 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&f.wsStream, "stream", "stream_features", "with --ws: stream_features or simulation_live")
 	fs.IntVar(&f.wsInterval, "interval", 100, "with --ws: update_interval_ms of each stream")
 	overhead := fs.Int("overhead", 0, "run N rounds alternating an in-process full service and a bare net/http handler that writes the same bytes, and print the ratio (ignores --url)")
+	fs.BoolVar(&f.grpc, "grpc", false, "gRPC mode: --url is the gRPC address (host:port; https:// for TLS), --endpoint a method (Simulate, StreamSimulation, …) or its REST path, --body protojson; a stream counts as one request, read to its end")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -105,6 +109,20 @@ func (f *loadtestFlags) check(env *Env) error {
 	}
 	if f.requests < 0 {
 		return fmt.Errorf("%w: --requests=%d: must be >= 0", errUsage, f.requests)
+	}
+	if f.grpc {
+		if f.ws {
+			return fmt.Errorf("%w: --grpc and --ws exclude each other (gRPC streams: --grpc --endpoint StreamSimulation)", errUsage)
+		}
+		t, err := grpcTargetOf(f)
+		if err != nil {
+			return err
+		}
+		f.grpcTarget, f.method = t, "gRPC"
+		if f.apiKey == "" {
+			f.apiKey = env.Getenv("MFN_LOADTEST_API_KEY")
+		}
+		return nil
 	}
 	if !strings.HasPrefix(f.url, "http://") && !strings.HasPrefix(f.url, "https://") {
 		return fmt.Errorf("%w: --url=%q: must start with http:// or https://", errUsage, f.url)
@@ -154,6 +172,9 @@ type workerStats struct {
 }
 
 func loadtest(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
+	if f.grpcTarget != nil {
+		return runLoad(ctx, f, f.grpcTarget.addr+f.grpcTarget.fullName, func() requester { return newGRPCRequester(f.grpcTarget, f) })
+	}
 	target := strings.TrimSuffix(f.url, "/") + f.endpoint
 	u, err := url.Parse(target)
 	if err != nil {
@@ -167,6 +188,12 @@ func loadtest(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
 		client := &http.Client{Transport: tr, Timeout: f.timeout}
 		newClient = func() requester { return &stdRequester{client: client, f: f, target: target} }
 	}
+	return runLoad(ctx, f, target, newClient)
+}
+
+// runLoad runs --concurrency workers, each with its own requester, for the run's duration or
+// request budget.
+func runLoad(ctx context.Context, f loadtestFlags, target string, newClient func() requester) (*loadtestResult, error) {
 	end := time.Now().Add(f.duration)
 	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()

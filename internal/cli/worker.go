@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"mfn/integration"
+	"mfn/server"
 	"mfn/simjob"
 )
 
@@ -31,7 +32,9 @@ const workerSynopsis = `worker --integrations FILE [--connector NAME] [--route N
 
 Takes simulation requests (POST /simulate's body) from a connector of the integrations file,
 runs the simulation and the 18 features, and publishes each result to the publishers of the
-route (by default the connector's own route). A Kafka connector is a consumer group: start more
+route (by default the connector's own route). Each request runs in a span continuing its
+trace (Kafka header or REST poll traceparent), exported per the standard OTEL_* variables
+(service mfn-worker), and the simulation metrics are on --metrics-addr. A Kafka connector is a consumer group: start more
 workers with the same file to share its partitions. SIGTERM or SIGINT stops gracefully: no new
 request starts, finished results are published and committed, the rest is handed out again.`
 
@@ -103,16 +106,35 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 		defer stop()
 	}
 
+	tcfg, err := server.TracingFromEnv(env.Getenv, workerService)
+	if err != nil {
+		hub.Close(context.Background())
+		return &ExitError{Code: 2, Err: err}
+	}
+	tracing, err := server.NewTracing(ctx, tcfg, Version)
+	if err != nil {
+		hub.Close(context.Background())
+		return &ExitError{Code: 2, Err: err}
+	}
+	defer func() { // spans of the last requests reach the collector
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(sctx); err != nil {
+			log.Warn("flushing traces", "error", err)
+		}
+	}()
+
 	var handled, rejected atomic.Int64
 	cm := hub.ConnectorMetrics()
-	process := func(ctx context.Context, m integration.Message) (integration.Message, error) {
-		out, err := simjob.Process(ctx, m)
-		if err != nil && ctx.Err() == nil {
-			rejected.Add(1)
-			cm.Rejected(*connector)
-		}
-		return out, err
-	}
+	process := tracedProcess(tracing.Provider.Tracer("mfn/worker"), server.NewSimulationMetrics(reg, "worker"), *connector,
+		func(ctx context.Context, m integration.Message) (integration.Message, error) {
+			out, err := simjob.Process(ctx, m)
+			if err != nil && ctx.Err() == nil {
+				rejected.Add(1)
+				cm.Rejected(*connector)
+			}
+			return out, err
+		})
 	publish := func(ctx context.Context, m integration.Message) error {
 		if err := hub.Publish(ctx, *route, m); err != nil {
 			return err
