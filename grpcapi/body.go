@@ -83,6 +83,27 @@ func (j *body) str(k string, v *string) *body {
 	return j
 }
 
+// params writes a name → value map (gm's parameter overrides) when it has entries.
+func (j *body) params(k string, m map[string]float64) *body {
+	if len(m) == 0 {
+		return j
+	}
+	j.key(k)
+	j.b = append(j.b, '{')
+	first := true
+	for name, v := range m {
+		if !first {
+			j.b = append(j.b, ',')
+		}
+		first = false
+		j.b = strconv.AppendQuote(j.b, name)
+		j.b = append(j.b, ':')
+		j.b = appendFloat(j.b, v)
+	}
+	j.b = append(j.b, '}')
+	return j
+}
+
 // nonEmpty is the string's address when it is set (proto3 strings have no presence).
 func nonEmpty(s string) *string {
 	if s == "" {

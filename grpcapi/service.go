@@ -35,20 +35,42 @@ func (s *service) call(ctx context.Context, route string, body []byte, out any) 
 
 func (s *service) Simulate(ctx context.Context, req *mfnv1.SimulateRequest) (*mfnv1.SimulateResponse, error) {
 	b := newBody().uint64("seed", req.Seed).int32("grid_size", req.GridSize).int32("steps", req.Steps).
-		float("alpha", req.Alpha).float("spike_probability", req.SpikeProbability).bool("turing_enabled", req.TuringEnabled)
+		float("alpha", req.Alpha).float("spike_probability", req.SpikeProbability).bool("turing_enabled", req.TuringEnabled).
+		str("model", req.Model).str("preset", req.Preset).params("params", req.Params)
 	var r struct {
-		GrowthEvents     int64   `json:"growth_events"`
-		PotMin           float64 `json:"pot_min_mV"`
-		PotMax           float64 `json:"pot_max_mV"`
-		PotMean          float64 `json:"pot_mean_mV"`
-		PotStd           float64 `json:"pot_std_mV"`
-		FractalDimension float64 `json:"fractal_dimension"`
+		GrowthEvents      int64   `json:"growth_events"`
+		PotMin            float64 `json:"pot_min_mV"`
+		PotMax            float64 `json:"pot_max_mV"`
+		PotMean           float64 `json:"pot_mean_mV"`
+		PotStd            float64 `json:"pot_std_mV"`
+		FractalDimension  float64 `json:"fractal_dimension"`
+		Model             string  `json:"model"`
+		Preset            string  `json:"preset"`
+		GridSize          int32   `json:"grid_size"`
+		Steps             int32   `json:"steps"`
+		TuringActivations int64   `json:"turing_activations"`
+		ThresholdMode     string  `json:"threshold_mode"`
+		ThresholdMV       float64 `json:"threshold_mV"`
+		ActiveCells       int64   `json:"active_cells"`
+		Pattern           *struct {
+			Wavelength float64 `json:"wavelength_cells"`
+			Predicted  float64 `json:"predicted_wavelength_cells"`
+			Contrast   float64 `json:"contrast"`
+			Peak       float64 `json:"peak_wavenumber"`
+		} `json:"pattern"`
 	}
 	if err := s.call(ctx, "/simulate", b.bytes(), &r); err != nil {
 		return nil, err
 	}
-	return &mfnv1.SimulateResponse{GrowthEvents: r.GrowthEvents, PotMinMv: r.PotMin, PotMaxMv: r.PotMax,
-		PotMeanMv: r.PotMean, PotStdMv: r.PotStd, FractalDimension: r.FractalDimension}, nil
+	out := &mfnv1.SimulateResponse{GrowthEvents: r.GrowthEvents, PotMinMv: r.PotMin, PotMaxMv: r.PotMax,
+		PotMeanMv: r.PotMean, PotStdMv: r.PotStd, FractalDimension: r.FractalDimension,
+		Model: r.Model, Preset: r.Preset, GridSize: r.GridSize, Steps: r.Steps, TuringActivations: r.TuringActivations,
+		ThresholdMode: r.ThresholdMode, ThresholdMv: r.ThresholdMV, ActiveCells: r.ActiveCells}
+	if p := r.Pattern; p != nil {
+		out.Pattern = &mfnv1.Pattern{WavelengthCells: p.Wavelength, PredictedWavelengthCells: p.Predicted,
+			Contrast: p.Contrast, PeakWavenumber: p.Peak}
+	}
+	return out, nil
 }
 
 func (s *service) Nernst(ctx context.Context, req *mfnv1.NernstRequest) (*mfnv1.NernstResponse, error) {

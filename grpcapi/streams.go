@@ -24,14 +24,16 @@ func (s *service) StreamSimulation(req *mfnv1.StreamSimulationRequest, ss grpc.S
 	b := newBody().uint64("seed", req.Seed).int32("grid_size", req.GridSize).int32("steps", req.Steps).
 		float("alpha", req.Alpha).float("spike_probability", req.SpikeProbability).bool("turing_enabled", req.TuringEnabled).
 		int32("update_interval_steps", req.UpdateIntervalSteps).bool("include_full_state", req.IncludeFullState).
-		int32("update_interval_ms", req.UpdateIntervalMs)
+		int32("update_interval_ms", req.UpdateIntervalMs).
+		str("model", req.Model).str("preset", req.Preset).params("params", req.Params)
 	return s.run(ss.Context(), stream.KindSimulation, streamID(req.StreamId), b.bytes(), func(f stream.Frame) error {
 		return ss.Send(&mfnv1.StreamSimulationResponse{Frame: frameOf(f)})
 	})
 }
 
 func (s *service) StreamFeatures(req *mfnv1.StreamFeaturesRequest, ss grpc.ServerStreamingServer[mfnv1.StreamFeaturesResponse]) error {
-	b := newBody().int32("update_interval_ms", req.UpdateIntervalMs)
+	b := newBody().int32("update_interval_ms", req.UpdateIntervalMs).
+		str("model", req.Model).str("preset", req.Preset).params("params", req.Params)
 	if len(req.Features) > 0 {
 		names, _ := json.Marshal(req.Features)
 		b.key("features")

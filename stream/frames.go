@@ -43,12 +43,12 @@ func (h *Hub) Run(ctx context.Context, kind Kind, streamID string, params json.R
 	if kind == KindSimulation {
 		var p SimParams
 		if p, err = ps.simParams(); err == nil {
-			src, err = newSimSource(streamID, p)
+			src, err = newSimulation(streamID, p) // v4.1 or gm, as the WebSocket and SSE streams
 		}
 	} else {
 		var p FeatureParams
 		if p, err = ps.featureParams(); err == nil {
-			src, err = newFeatureSource(streamID, p)
+			src, err = newFeatures(streamID, p)
 		}
 	}
 	if err != nil {

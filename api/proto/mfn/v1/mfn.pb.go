@@ -43,6 +43,14 @@ type SimulateRequest struct {
 	SpikeProbability *float64 `protobuf:"fixed64,5,opt,name=spike_probability,json=spikeProbability,proto3,oneof" json:"spike_probability,omitempty"`
 	// turing_enabled (default true).
 	TuringEnabled *bool `protobuf:"varint,6,opt,name=turing_enabled,json=turingEnabled,proto3,oneof" json:"turing_enabled,omitempty"`
+	// model: "v4.1" (default: the reference's model, same bits) or "gm" (Gierer–Meinhardt,
+	// forms patterns; docs/science.md). With gm, alpha, spike_probability and turing_enabled
+	// are refused, as over REST.
+	Model *string `protobuf:"bytes,7,opt,name=model,proto3,oneof" json:"model,omitempty"`
+	// preset of the gm model: spots, stripes, labyrinth (default) or uniform.
+	Preset *string `protobuf:"bytes,8,opt,name=preset,proto3,oneof" json:"preset,omitempty"`
+	// params overrides the gm preset's parameters by name (mfn analyze lists them).
+	Params        map[string]float64 `protobuf:"bytes,9,rep,name=params,proto3" json:"params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -119,17 +127,47 @@ func (x *SimulateRequest) GetTuringEnabled() bool {
 	return false
 }
 
-// SimulateResponse is the REST SimulateResponse.
+func (x *SimulateRequest) GetModel() string {
+	if x != nil && x.Model != nil {
+		return *x.Model
+	}
+	return ""
+}
+
+func (x *SimulateRequest) GetPreset() string {
+	if x != nil && x.Preset != nil {
+		return *x.Preset
+	}
+	return ""
+}
+
+func (x *SimulateRequest) GetParams() map[string]float64 {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+// SimulateResponse is the REST SimulateResponse; the fields from model on are set for gm.
 type SimulateResponse struct {
-	state            protoimpl.MessageState `protogen:"open.v1"`
-	GrowthEvents     int64                  `protobuf:"varint,1,opt,name=growth_events,json=growthEvents,proto3" json:"growth_events,omitempty"`
-	PotMinMv         float64                `protobuf:"fixed64,2,opt,name=pot_min_mv,json=potMinMv,proto3" json:"pot_min_mv,omitempty"`
-	PotMaxMv         float64                `protobuf:"fixed64,3,opt,name=pot_max_mv,json=potMaxMv,proto3" json:"pot_max_mv,omitempty"`
-	PotMeanMv        float64                `protobuf:"fixed64,4,opt,name=pot_mean_mv,json=potMeanMv,proto3" json:"pot_mean_mv,omitempty"`
-	PotStdMv         float64                `protobuf:"fixed64,5,opt,name=pot_std_mv,json=potStdMv,proto3" json:"pot_std_mv,omitempty"`
-	FractalDimension float64                `protobuf:"fixed64,6,opt,name=fractal_dimension,json=fractalDimension,proto3" json:"fractal_dimension,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	GrowthEvents      int64                  `protobuf:"varint,1,opt,name=growth_events,json=growthEvents,proto3" json:"growth_events,omitempty"`
+	PotMinMv          float64                `protobuf:"fixed64,2,opt,name=pot_min_mv,json=potMinMv,proto3" json:"pot_min_mv,omitempty"`
+	PotMaxMv          float64                `protobuf:"fixed64,3,opt,name=pot_max_mv,json=potMaxMv,proto3" json:"pot_max_mv,omitempty"`
+	PotMeanMv         float64                `protobuf:"fixed64,4,opt,name=pot_mean_mv,json=potMeanMv,proto3" json:"pot_mean_mv,omitempty"`
+	PotStdMv          float64                `protobuf:"fixed64,5,opt,name=pot_std_mv,json=potStdMv,proto3" json:"pot_std_mv,omitempty"`
+	FractalDimension  float64                `protobuf:"fixed64,6,opt,name=fractal_dimension,json=fractalDimension,proto3" json:"fractal_dimension,omitempty"`
+	Model             string                 `protobuf:"bytes,7,opt,name=model,proto3" json:"model,omitempty"`
+	Preset            string                 `protobuf:"bytes,8,opt,name=preset,proto3" json:"preset,omitempty"`
+	GridSize          int32                  `protobuf:"varint,9,opt,name=grid_size,json=gridSize,proto3" json:"grid_size,omitempty"`
+	Steps             int32                  `protobuf:"varint,10,opt,name=steps,proto3" json:"steps,omitempty"`
+	TuringActivations int64                  `protobuf:"varint,11,opt,name=turing_activations,json=turingActivations,proto3" json:"turing_activations,omitempty"`
+	ThresholdMode     string                 `protobuf:"bytes,12,opt,name=threshold_mode,json=thresholdMode,proto3" json:"threshold_mode,omitempty"`
+	ThresholdMv       float64                `protobuf:"fixed64,13,opt,name=threshold_mv,json=thresholdMv,proto3" json:"threshold_mv,omitempty"`
+	ActiveCells       int64                  `protobuf:"varint,14,opt,name=active_cells,json=activeCells,proto3" json:"active_cells,omitempty"`
+	Pattern           *Pattern               `protobuf:"bytes,15,opt,name=pattern,proto3" json:"pattern,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *SimulateResponse) Reset() {
@@ -204,6 +242,138 @@ func (x *SimulateResponse) GetFractalDimension() float64 {
 	return 0
 }
 
+func (x *SimulateResponse) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *SimulateResponse) GetPreset() string {
+	if x != nil {
+		return x.Preset
+	}
+	return ""
+}
+
+func (x *SimulateResponse) GetGridSize() int32 {
+	if x != nil {
+		return x.GridSize
+	}
+	return 0
+}
+
+func (x *SimulateResponse) GetSteps() int32 {
+	if x != nil {
+		return x.Steps
+	}
+	return 0
+}
+
+func (x *SimulateResponse) GetTuringActivations() int64 {
+	if x != nil {
+		return x.TuringActivations
+	}
+	return 0
+}
+
+func (x *SimulateResponse) GetThresholdMode() string {
+	if x != nil {
+		return x.ThresholdMode
+	}
+	return ""
+}
+
+func (x *SimulateResponse) GetThresholdMv() float64 {
+	if x != nil {
+		return x.ThresholdMv
+	}
+	return 0
+}
+
+func (x *SimulateResponse) GetActiveCells() int64 {
+	if x != nil {
+		return x.ActiveCells
+	}
+	return 0
+}
+
+func (x *SimulateResponse) GetPattern() *Pattern {
+	if x != nil {
+		return x.Pattern
+	}
+	return nil
+}
+
+// Pattern is the measured pattern of a gm run.
+type Pattern struct {
+	state                    protoimpl.MessageState `protogen:"open.v1"`
+	WavelengthCells          float64                `protobuf:"fixed64,1,opt,name=wavelength_cells,json=wavelengthCells,proto3" json:"wavelength_cells,omitempty"`
+	PredictedWavelengthCells float64                `protobuf:"fixed64,2,opt,name=predicted_wavelength_cells,json=predictedWavelengthCells,proto3" json:"predicted_wavelength_cells,omitempty"`
+	Contrast                 float64                `protobuf:"fixed64,3,opt,name=contrast,proto3" json:"contrast,omitempty"`
+	PeakWavenumber           float64                `protobuf:"fixed64,4,opt,name=peak_wavenumber,json=peakWavenumber,proto3" json:"peak_wavenumber,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *Pattern) Reset() {
+	*x = Pattern{}
+	mi := &file_mfn_v1_mfn_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Pattern) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Pattern) ProtoMessage() {}
+
+func (x *Pattern) ProtoReflect() protoreflect.Message {
+	mi := &file_mfn_v1_mfn_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Pattern.ProtoReflect.Descriptor instead.
+func (*Pattern) Descriptor() ([]byte, []int) {
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Pattern) GetWavelengthCells() float64 {
+	if x != nil {
+		return x.WavelengthCells
+	}
+	return 0
+}
+
+func (x *Pattern) GetPredictedWavelengthCells() float64 {
+	if x != nil {
+		return x.PredictedWavelengthCells
+	}
+	return 0
+}
+
+func (x *Pattern) GetContrast() float64 {
+	if x != nil {
+		return x.Contrast
+	}
+	return 0
+}
+
+func (x *Pattern) GetPeakWavenumber() float64 {
+	if x != nil {
+		return x.PeakWavenumber
+	}
+	return 0
+}
+
 // NernstRequest is the REST NernstRequest.
 type NernstRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -221,7 +391,7 @@ type NernstRequest struct {
 
 func (x *NernstRequest) Reset() {
 	*x = NernstRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[2]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -233,7 +403,7 @@ func (x *NernstRequest) String() string {
 func (*NernstRequest) ProtoMessage() {}
 
 func (x *NernstRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[2]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -246,7 +416,7 @@ func (x *NernstRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NernstRequest.ProtoReflect.Descriptor instead.
 func (*NernstRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{2}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *NernstRequest) GetZValence() int32 {
@@ -287,7 +457,7 @@ type NernstResponse struct {
 
 func (x *NernstResponse) Reset() {
 	*x = NernstResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[3]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -299,7 +469,7 @@ func (x *NernstResponse) String() string {
 func (*NernstResponse) ProtoMessage() {}
 
 func (x *NernstResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[3]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -312,7 +482,7 @@ func (x *NernstResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NernstResponse.ProtoReflect.Descriptor instead.
 func (*NernstResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{3}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *NernstResponse) GetPotentialMv() float64 {
@@ -338,7 +508,7 @@ type ValidateRequest struct {
 
 func (x *ValidateRequest) Reset() {
 	*x = ValidateRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[4]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -350,7 +520,7 @@ func (x *ValidateRequest) String() string {
 func (*ValidateRequest) ProtoMessage() {}
 
 func (x *ValidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[4]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -363,7 +533,7 @@ func (x *ValidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateRequest.ProtoReflect.Descriptor instead.
 func (*ValidateRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{4}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ValidateRequest) GetSeed() int64 {
@@ -434,7 +604,7 @@ type ValidateResponse struct {
 
 func (x *ValidateResponse) Reset() {
 	*x = ValidateResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[5]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -446,7 +616,7 @@ func (x *ValidateResponse) String() string {
 func (*ValidateResponse) ProtoMessage() {}
 
 func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[5]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -459,7 +629,7 @@ func (x *ValidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResponse.ProtoReflect.Descriptor instead.
 func (*ValidateResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{5}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ValidateResponse) GetLossStart() float64 {
@@ -542,7 +712,7 @@ type Gradient struct {
 
 func (x *Gradient) Reset() {
 	*x = Gradient{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[6]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -554,7 +724,7 @@ func (x *Gradient) String() string {
 func (*Gradient) ProtoMessage() {}
 
 func (x *Gradient) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[6]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -567,7 +737,7 @@ func (x *Gradient) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Gradient.ProtoReflect.Descriptor instead.
 func (*Gradient) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{6}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Gradient) GetValues() []float32 {
@@ -592,7 +762,7 @@ type AggregateRequest struct {
 
 func (x *AggregateRequest) Reset() {
 	*x = AggregateRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[7]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -604,7 +774,7 @@ func (x *AggregateRequest) String() string {
 func (*AggregateRequest) ProtoMessage() {}
 
 func (x *AggregateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[7]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -617,7 +787,7 @@ func (x *AggregateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AggregateRequest.ProtoReflect.Descriptor instead.
 func (*AggregateRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{7}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AggregateRequest) GetGradients() []*Gradient {
@@ -652,7 +822,7 @@ type AggregateResponse struct {
 
 func (x *AggregateResponse) Reset() {
 	*x = AggregateResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[8]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -664,7 +834,7 @@ func (x *AggregateResponse) String() string {
 func (*AggregateResponse) ProtoMessage() {}
 
 func (x *AggregateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[8]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -677,7 +847,7 @@ func (x *AggregateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AggregateResponse.ProtoReflect.Descriptor instead.
 func (*AggregateResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{8}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AggregateResponse) GetAggregatedGradient() []float32 {
@@ -709,7 +879,7 @@ type FeaturesRequest struct {
 
 func (x *FeaturesRequest) Reset() {
 	*x = FeaturesRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[9]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -721,7 +891,7 @@ func (x *FeaturesRequest) String() string {
 func (*FeaturesRequest) ProtoMessage() {}
 
 func (x *FeaturesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[9]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -734,7 +904,7 @@ func (x *FeaturesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeaturesRequest.ProtoReflect.Descriptor instead.
 func (*FeaturesRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{9}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *FeaturesRequest) GetSeed() uint64 {
@@ -790,7 +960,7 @@ type Feature struct {
 
 func (x *Feature) Reset() {
 	*x = Feature{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[10]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -802,7 +972,7 @@ func (x *Feature) String() string {
 func (*Feature) ProtoMessage() {}
 
 func (x *Feature) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[10]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +985,7 @@ func (x *Feature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feature.ProtoReflect.Descriptor instead.
 func (*Feature) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{10}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Feature) GetName() string {
@@ -842,7 +1012,7 @@ type FeaturesResponse struct {
 
 func (x *FeaturesResponse) Reset() {
 	*x = FeaturesResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[11]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +1024,7 @@ func (x *FeaturesResponse) String() string {
 func (*FeaturesResponse) ProtoMessage() {}
 
 func (x *FeaturesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[11]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -867,7 +1037,7 @@ func (x *FeaturesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeaturesResponse.ProtoReflect.Descriptor instead.
 func (*FeaturesResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{11}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *FeaturesResponse) GetFeatures() []*Feature {
@@ -889,7 +1059,7 @@ type EncryptRequest struct {
 
 func (x *EncryptRequest) Reset() {
 	*x = EncryptRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[12]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -901,7 +1071,7 @@ func (x *EncryptRequest) String() string {
 func (*EncryptRequest) ProtoMessage() {}
 
 func (x *EncryptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[12]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -914,7 +1084,7 @@ func (x *EncryptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EncryptRequest.ProtoReflect.Descriptor instead.
 func (*EncryptRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{12}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *EncryptRequest) GetPlaintext() []byte {
@@ -950,7 +1120,7 @@ type EncryptResponse struct {
 
 func (x *EncryptResponse) Reset() {
 	*x = EncryptResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[13]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -962,7 +1132,7 @@ func (x *EncryptResponse) String() string {
 func (*EncryptResponse) ProtoMessage() {}
 
 func (x *EncryptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[13]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -975,7 +1145,7 @@ func (x *EncryptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EncryptResponse.ProtoReflect.Descriptor instead.
 func (*EncryptResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{13}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *EncryptResponse) GetCiphertext() []byte {
@@ -1011,7 +1181,7 @@ type DecryptRequest struct {
 
 func (x *DecryptRequest) Reset() {
 	*x = DecryptRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[14]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1023,7 +1193,7 @@ func (x *DecryptRequest) String() string {
 func (*DecryptRequest) ProtoMessage() {}
 
 func (x *DecryptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[14]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1206,7 @@ func (x *DecryptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecryptRequest.ProtoReflect.Descriptor instead.
 func (*DecryptRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{14}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DecryptRequest) GetCiphertext() []byte {
@@ -1071,7 +1241,7 @@ type DecryptResponse struct {
 
 func (x *DecryptResponse) Reset() {
 	*x = DecryptResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[15]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1253,7 @@ func (x *DecryptResponse) String() string {
 func (*DecryptResponse) ProtoMessage() {}
 
 func (x *DecryptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[15]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1266,7 @@ func (x *DecryptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecryptResponse.ProtoReflect.Descriptor instead.
 func (*DecryptResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{15}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DecryptResponse) GetPlaintext() []byte {
@@ -1124,7 +1294,7 @@ type SignRequest struct {
 
 func (x *SignRequest) Reset() {
 	*x = SignRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[16]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +1306,7 @@ func (x *SignRequest) String() string {
 func (*SignRequest) ProtoMessage() {}
 
 func (x *SignRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[16]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +1319,7 @@ func (x *SignRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignRequest.ProtoReflect.Descriptor instead.
 func (*SignRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{16}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SignRequest) GetMessage() []byte {
@@ -1178,7 +1348,7 @@ type SignResponse struct {
 
 func (x *SignResponse) Reset() {
 	*x = SignResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[17]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1360,7 @@ func (x *SignResponse) String() string {
 func (*SignResponse) ProtoMessage() {}
 
 func (x *SignResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[17]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1373,7 @@ func (x *SignResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignResponse.ProtoReflect.Descriptor instead.
 func (*SignResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{17}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SignResponse) GetSignature() []byte {
@@ -1240,7 +1410,7 @@ type VerifyRequest struct {
 
 func (x *VerifyRequest) Reset() {
 	*x = VerifyRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[18]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1252,7 +1422,7 @@ func (x *VerifyRequest) String() string {
 func (*VerifyRequest) ProtoMessage() {}
 
 func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[18]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1265,7 +1435,7 @@ func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{18}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *VerifyRequest) GetMessage() []byte {
@@ -1308,7 +1478,7 @@ type VerifyResponse struct {
 
 func (x *VerifyResponse) Reset() {
 	*x = VerifyResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[19]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1320,7 +1490,7 @@ func (x *VerifyResponse) String() string {
 func (*VerifyResponse) ProtoMessage() {}
 
 func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[19]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1333,7 +1503,7 @@ func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{19}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *VerifyResponse) GetValid() bool {
@@ -1369,7 +1539,7 @@ type KeypairRequest struct {
 
 func (x *KeypairRequest) Reset() {
 	*x = KeypairRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[20]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1381,7 +1551,7 @@ func (x *KeypairRequest) String() string {
 func (*KeypairRequest) ProtoMessage() {}
 
 func (x *KeypairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[20]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1394,7 +1564,7 @@ func (x *KeypairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeypairRequest.ProtoReflect.Descriptor instead.
 func (*KeypairRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{20}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *KeypairRequest) GetAlgorithm() string {
@@ -1423,7 +1593,7 @@ type KeypairResponse struct {
 
 func (x *KeypairResponse) Reset() {
 	*x = KeypairResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[21]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1605,7 @@ func (x *KeypairResponse) String() string {
 func (*KeypairResponse) ProtoMessage() {}
 
 func (x *KeypairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[21]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1618,7 @@ func (x *KeypairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeypairResponse.ProtoReflect.Descriptor instead.
 func (*KeypairResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{21}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *KeypairResponse) GetKeyId() string {
@@ -1486,13 +1656,17 @@ type StreamSimulationRequest struct {
 	UpdateIntervalSteps *int32   `protobuf:"varint,8,opt,name=update_interval_steps,json=updateIntervalSteps,proto3,oneof" json:"update_interval_steps,omitempty"`
 	IncludeFullState    *bool    `protobuf:"varint,9,opt,name=include_full_state,json=includeFullState,proto3,oneof" json:"include_full_state,omitempty"`
 	UpdateIntervalMs    *int32   `protobuf:"varint,10,opt,name=update_interval_ms,json=updateIntervalMs,proto3,oneof" json:"update_interval_ms,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// model, preset and params as in SimulateRequest.
+	Model         *string            `protobuf:"bytes,11,opt,name=model,proto3,oneof" json:"model,omitempty"`
+	Preset        *string            `protobuf:"bytes,12,opt,name=preset,proto3,oneof" json:"preset,omitempty"`
+	Params        map[string]float64 `protobuf:"bytes,13,rep,name=params,proto3" json:"params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StreamSimulationRequest) Reset() {
 	*x = StreamSimulationRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[22]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1504,7 +1678,7 @@ func (x *StreamSimulationRequest) String() string {
 func (*StreamSimulationRequest) ProtoMessage() {}
 
 func (x *StreamSimulationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[22]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1517,7 +1691,7 @@ func (x *StreamSimulationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamSimulationRequest.ProtoReflect.Descriptor instead.
 func (*StreamSimulationRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{22}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *StreamSimulationRequest) GetStreamId() string {
@@ -1590,6 +1764,27 @@ func (x *StreamSimulationRequest) GetUpdateIntervalMs() int32 {
 	return 0
 }
 
+func (x *StreamSimulationRequest) GetModel() string {
+	if x != nil && x.Model != nil {
+		return *x.Model
+	}
+	return ""
+}
+
+func (x *StreamSimulationRequest) GetPreset() string {
+	if x != nil && x.Preset != nil {
+		return *x.Preset
+	}
+	return ""
+}
+
+func (x *StreamSimulationRequest) GetParams() map[string]float64 {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
 // StreamSimulationResponse is one frame: simulation_state frames, then simulation_complete.
 type StreamSimulationResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1600,7 +1795,7 @@ type StreamSimulationResponse struct {
 
 func (x *StreamSimulationResponse) Reset() {
 	*x = StreamSimulationResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[23]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1612,7 +1807,7 @@ func (x *StreamSimulationResponse) String() string {
 func (*StreamSimulationResponse) ProtoMessage() {}
 
 func (x *StreamSimulationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[23]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1625,7 +1820,7 @@ func (x *StreamSimulationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamSimulationResponse.ProtoReflect.Descriptor instead.
 func (*StreamSimulationResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{23}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StreamSimulationResponse) GetFrame() *StreamFrame {
@@ -1641,14 +1836,18 @@ type StreamFeaturesRequest struct {
 	StreamId         string                 `protobuf:"bytes,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
 	UpdateIntervalMs *int32                 `protobuf:"varint,2,opt,name=update_interval_ms,json=updateIntervalMs,proto3,oneof" json:"update_interval_ms,omitempty"`
 	// features filters the emitted names (empty: all).
-	Features      []string `protobuf:"bytes,3,rep,name=features,proto3" json:"features,omitempty"`
+	Features []string `protobuf:"bytes,3,rep,name=features,proto3" json:"features,omitempty"`
+	// model, preset and params as in SimulateRequest.
+	Model         *string            `protobuf:"bytes,4,opt,name=model,proto3,oneof" json:"model,omitempty"`
+	Preset        *string            `protobuf:"bytes,5,opt,name=preset,proto3,oneof" json:"preset,omitempty"`
+	Params        map[string]float64 `protobuf:"bytes,6,rep,name=params,proto3" json:"params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StreamFeaturesRequest) Reset() {
 	*x = StreamFeaturesRequest{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[24]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1660,7 +1859,7 @@ func (x *StreamFeaturesRequest) String() string {
 func (*StreamFeaturesRequest) ProtoMessage() {}
 
 func (x *StreamFeaturesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[24]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1673,7 +1872,7 @@ func (x *StreamFeaturesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamFeaturesRequest.ProtoReflect.Descriptor instead.
 func (*StreamFeaturesRequest) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{24}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StreamFeaturesRequest) GetStreamId() string {
@@ -1697,6 +1896,27 @@ func (x *StreamFeaturesRequest) GetFeatures() []string {
 	return nil
 }
 
+func (x *StreamFeaturesRequest) GetModel() string {
+	if x != nil && x.Model != nil {
+		return *x.Model
+	}
+	return ""
+}
+
+func (x *StreamFeaturesRequest) GetPreset() string {
+	if x != nil && x.Preset != nil {
+		return *x.Preset
+	}
+	return ""
+}
+
+func (x *StreamFeaturesRequest) GetParams() map[string]float64 {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
 // StreamFeaturesResponse is one feature_update frame.
 type StreamFeaturesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1707,7 +1927,7 @@ type StreamFeaturesResponse struct {
 
 func (x *StreamFeaturesResponse) Reset() {
 	*x = StreamFeaturesResponse{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[25]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1719,7 +1939,7 @@ func (x *StreamFeaturesResponse) String() string {
 func (*StreamFeaturesResponse) ProtoMessage() {}
 
 func (x *StreamFeaturesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[25]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1732,7 +1952,7 @@ func (x *StreamFeaturesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamFeaturesResponse.ProtoReflect.Descriptor instead.
 func (*StreamFeaturesResponse) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{25}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *StreamFeaturesResponse) GetFrame() *StreamFrame {
@@ -1757,7 +1977,7 @@ type StreamFrame struct {
 
 func (x *StreamFrame) Reset() {
 	*x = StreamFrame{}
-	mi := &file_mfn_v1_mfn_proto_msgTypes[26]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1769,7 +1989,7 @@ func (x *StreamFrame) String() string {
 func (*StreamFrame) ProtoMessage() {}
 
 func (x *StreamFrame) ProtoReflect() protoreflect.Message {
-	mi := &file_mfn_v1_mfn_proto_msgTypes[26]
+	mi := &file_mfn_v1_mfn_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1782,7 +2002,7 @@ func (x *StreamFrame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamFrame.ProtoReflect.Descriptor instead.
 func (*StreamFrame) Descriptor() ([]byte, []int) {
-	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{26}
+	return file_mfn_v1_mfn_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *StreamFrame) GetId() int64 {
@@ -1810,21 +2030,29 @@ var File_mfn_v1_mfn_proto protoreflect.FileDescriptor
 
 const file_mfn_v1_mfn_proto_rawDesc = "" +
 	"\n" +
-	"\x10mfn/v1/mfn.proto\x12\x06mfn.v1\"\xb4\x02\n" +
+	"\x10mfn/v1/mfn.proto\x12\x06mfn.v1\"\xf9\x03\n" +
 	"\x0fSimulateRequest\x12\x17\n" +
 	"\x04seed\x18\x01 \x01(\x04H\x00R\x04seed\x88\x01\x01\x12 \n" +
 	"\tgrid_size\x18\x02 \x01(\x05H\x01R\bgridSize\x88\x01\x01\x12\x19\n" +
 	"\x05steps\x18\x03 \x01(\x05H\x02R\x05steps\x88\x01\x01\x12\x19\n" +
 	"\x05alpha\x18\x04 \x01(\x01H\x03R\x05alpha\x88\x01\x01\x120\n" +
 	"\x11spike_probability\x18\x05 \x01(\x01H\x04R\x10spikeProbability\x88\x01\x01\x12*\n" +
-	"\x0eturing_enabled\x18\x06 \x01(\bH\x05R\rturingEnabled\x88\x01\x01B\a\n" +
+	"\x0eturing_enabled\x18\x06 \x01(\bH\x05R\rturingEnabled\x88\x01\x01\x12\x19\n" +
+	"\x05model\x18\a \x01(\tH\x06R\x05model\x88\x01\x01\x12\x1b\n" +
+	"\x06preset\x18\b \x01(\tH\aR\x06preset\x88\x01\x01\x12;\n" +
+	"\x06params\x18\t \x03(\v2#.mfn.v1.SimulateRequest.ParamsEntryR\x06params\x1a9\n" +
+	"\vParamsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\a\n" +
 	"\x05_seedB\f\n" +
 	"\n" +
 	"_grid_sizeB\b\n" +
 	"\x06_stepsB\b\n" +
 	"\x06_alphaB\x14\n" +
 	"\x12_spike_probabilityB\x11\n" +
-	"\x0f_turing_enabled\"\xde\x01\n" +
+	"\x0f_turing_enabledB\b\n" +
+	"\x06_modelB\t\n" +
+	"\a_preset\"\x86\x04\n" +
 	"\x10SimulateResponse\x12#\n" +
 	"\rgrowth_events\x18\x01 \x01(\x03R\fgrowthEvents\x12\x1c\n" +
 	"\n" +
@@ -1834,7 +2062,22 @@ const file_mfn_v1_mfn_proto_rawDesc = "" +
 	"\vpot_mean_mv\x18\x04 \x01(\x01R\tpotMeanMv\x12\x1c\n" +
 	"\n" +
 	"pot_std_mv\x18\x05 \x01(\x01R\bpotStdMv\x12+\n" +
-	"\x11fractal_dimension\x18\x06 \x01(\x01R\x10fractalDimension\"\xaa\x02\n" +
+	"\x11fractal_dimension\x18\x06 \x01(\x01R\x10fractalDimension\x12\x14\n" +
+	"\x05model\x18\a \x01(\tR\x05model\x12\x16\n" +
+	"\x06preset\x18\b \x01(\tR\x06preset\x12\x1b\n" +
+	"\tgrid_size\x18\t \x01(\x05R\bgridSize\x12\x14\n" +
+	"\x05steps\x18\n" +
+	" \x01(\x05R\x05steps\x12-\n" +
+	"\x12turing_activations\x18\v \x01(\x03R\x11turingActivations\x12%\n" +
+	"\x0ethreshold_mode\x18\f \x01(\tR\rthresholdMode\x12!\n" +
+	"\fthreshold_mv\x18\r \x01(\x01R\vthresholdMv\x12!\n" +
+	"\factive_cells\x18\x0e \x01(\x03R\vactiveCells\x12)\n" +
+	"\apattern\x18\x0f \x01(\v2\x0f.mfn.v1.PatternR\apattern\"\xb7\x01\n" +
+	"\aPattern\x12)\n" +
+	"\x10wavelength_cells\x18\x01 \x01(\x01R\x0fwavelengthCells\x12<\n" +
+	"\x1apredicted_wavelength_cells\x18\x02 \x01(\x01R\x18predictedWavelengthCells\x12\x1a\n" +
+	"\bcontrast\x18\x03 \x01(\x01R\bcontrast\x12'\n" +
+	"\x0fpeak_wavenumber\x18\x04 \x01(\x01R\x0epeakWavenumber\"\xaa\x02\n" +
 	"\rNernstRequest\x12 \n" +
 	"\tz_valence\x18\x01 \x01(\x05H\x00R\bzValence\x88\x01\x01\x12;\n" +
 	"\x17concentration_out_molar\x18\x02 \x01(\x01H\x01R\x15concentrationOutMolar\x88\x01\x01\x129\n" +
@@ -1956,7 +2199,7 @@ const file_mfn_v1_mfn_proto_rawDesc = "" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x1d\n" +
 	"\n" +
 	"public_key\x18\x02 \x01(\fR\tpublicKey\x12\x1c\n" +
-	"\talgorithm\x18\x03 \x01(\tR\talgorithm\"\xc0\x04\n" +
+	"\talgorithm\x18\x03 \x01(\tR\talgorithm\"\x8d\x06\n" +
 	"\x17StreamSimulationRequest\x12\x1b\n" +
 	"\tstream_id\x18\x01 \x01(\tR\bstreamId\x12\x17\n" +
 	"\x04seed\x18\x02 \x01(\x04H\x00R\x04seed\x88\x01\x01\x12 \n" +
@@ -1968,7 +2211,14 @@ const file_mfn_v1_mfn_proto_rawDesc = "" +
 	"\x15update_interval_steps\x18\b \x01(\x05H\x06R\x13updateIntervalSteps\x88\x01\x01\x121\n" +
 	"\x12include_full_state\x18\t \x01(\bH\aR\x10includeFullState\x88\x01\x01\x121\n" +
 	"\x12update_interval_ms\x18\n" +
-	" \x01(\x05H\bR\x10updateIntervalMs\x88\x01\x01B\a\n" +
+	" \x01(\x05H\bR\x10updateIntervalMs\x88\x01\x01\x12\x19\n" +
+	"\x05model\x18\v \x01(\tH\tR\x05model\x88\x01\x01\x12\x1b\n" +
+	"\x06preset\x18\f \x01(\tH\n" +
+	"R\x06preset\x88\x01\x01\x12C\n" +
+	"\x06params\x18\r \x03(\v2+.mfn.v1.StreamSimulationRequest.ParamsEntryR\x06params\x1a9\n" +
+	"\vParamsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\a\n" +
 	"\x05_seedB\f\n" +
 	"\n" +
 	"_grid_sizeB\b\n" +
@@ -1978,14 +2228,24 @@ const file_mfn_v1_mfn_proto_rawDesc = "" +
 	"\x0f_turing_enabledB\x18\n" +
 	"\x16_update_interval_stepsB\x15\n" +
 	"\x13_include_full_stateB\x15\n" +
-	"\x13_update_interval_ms\"E\n" +
+	"\x13_update_interval_msB\b\n" +
+	"\x06_modelB\t\n" +
+	"\a_preset\"E\n" +
 	"\x18StreamSimulationResponse\x12)\n" +
-	"\x05frame\x18\x01 \x01(\v2\x13.mfn.v1.StreamFrameR\x05frame\"\x9a\x01\n" +
+	"\x05frame\x18\x01 \x01(\v2\x13.mfn.v1.StreamFrameR\x05frame\"\xe5\x02\n" +
 	"\x15StreamFeaturesRequest\x12\x1b\n" +
 	"\tstream_id\x18\x01 \x01(\tR\bstreamId\x121\n" +
 	"\x12update_interval_ms\x18\x02 \x01(\x05H\x00R\x10updateIntervalMs\x88\x01\x01\x12\x1a\n" +
-	"\bfeatures\x18\x03 \x03(\tR\bfeaturesB\x15\n" +
-	"\x13_update_interval_ms\"C\n" +
+	"\bfeatures\x18\x03 \x03(\tR\bfeatures\x12\x19\n" +
+	"\x05model\x18\x04 \x01(\tH\x01R\x05model\x88\x01\x01\x12\x1b\n" +
+	"\x06preset\x18\x05 \x01(\tH\x02R\x06preset\x88\x01\x01\x12A\n" +
+	"\x06params\x18\x06 \x03(\v2).mfn.v1.StreamFeaturesRequest.ParamsEntryR\x06params\x1a9\n" +
+	"\vParamsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\x15\n" +
+	"\x13_update_interval_msB\b\n" +
+	"\x06_modelB\t\n" +
+	"\a_preset\"C\n" +
 	"\x16StreamFeaturesResponse\x12)\n" +
 	"\x05frame\x18\x01 \x01(\v2\x13.mfn.v1.StreamFrameR\x05frame\"E\n" +
 	"\vStreamFrame\x12\x0e\n" +
@@ -2019,70 +2279,78 @@ func file_mfn_v1_mfn_proto_rawDescGZIP() []byte {
 	return file_mfn_v1_mfn_proto_rawDescData
 }
 
-var file_mfn_v1_mfn_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_mfn_v1_mfn_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_mfn_v1_mfn_proto_goTypes = []any{
 	(*SimulateRequest)(nil),          // 0: mfn.v1.SimulateRequest
 	(*SimulateResponse)(nil),         // 1: mfn.v1.SimulateResponse
-	(*NernstRequest)(nil),            // 2: mfn.v1.NernstRequest
-	(*NernstResponse)(nil),           // 3: mfn.v1.NernstResponse
-	(*ValidateRequest)(nil),          // 4: mfn.v1.ValidateRequest
-	(*ValidateResponse)(nil),         // 5: mfn.v1.ValidateResponse
-	(*Gradient)(nil),                 // 6: mfn.v1.Gradient
-	(*AggregateRequest)(nil),         // 7: mfn.v1.AggregateRequest
-	(*AggregateResponse)(nil),        // 8: mfn.v1.AggregateResponse
-	(*FeaturesRequest)(nil),          // 9: mfn.v1.FeaturesRequest
-	(*Feature)(nil),                  // 10: mfn.v1.Feature
-	(*FeaturesResponse)(nil),         // 11: mfn.v1.FeaturesResponse
-	(*EncryptRequest)(nil),           // 12: mfn.v1.EncryptRequest
-	(*EncryptResponse)(nil),          // 13: mfn.v1.EncryptResponse
-	(*DecryptRequest)(nil),           // 14: mfn.v1.DecryptRequest
-	(*DecryptResponse)(nil),          // 15: mfn.v1.DecryptResponse
-	(*SignRequest)(nil),              // 16: mfn.v1.SignRequest
-	(*SignResponse)(nil),             // 17: mfn.v1.SignResponse
-	(*VerifyRequest)(nil),            // 18: mfn.v1.VerifyRequest
-	(*VerifyResponse)(nil),           // 19: mfn.v1.VerifyResponse
-	(*KeypairRequest)(nil),           // 20: mfn.v1.KeypairRequest
-	(*KeypairResponse)(nil),          // 21: mfn.v1.KeypairResponse
-	(*StreamSimulationRequest)(nil),  // 22: mfn.v1.StreamSimulationRequest
-	(*StreamSimulationResponse)(nil), // 23: mfn.v1.StreamSimulationResponse
-	(*StreamFeaturesRequest)(nil),    // 24: mfn.v1.StreamFeaturesRequest
-	(*StreamFeaturesResponse)(nil),   // 25: mfn.v1.StreamFeaturesResponse
-	(*StreamFrame)(nil),              // 26: mfn.v1.StreamFrame
+	(*Pattern)(nil),                  // 2: mfn.v1.Pattern
+	(*NernstRequest)(nil),            // 3: mfn.v1.NernstRequest
+	(*NernstResponse)(nil),           // 4: mfn.v1.NernstResponse
+	(*ValidateRequest)(nil),          // 5: mfn.v1.ValidateRequest
+	(*ValidateResponse)(nil),         // 6: mfn.v1.ValidateResponse
+	(*Gradient)(nil),                 // 7: mfn.v1.Gradient
+	(*AggregateRequest)(nil),         // 8: mfn.v1.AggregateRequest
+	(*AggregateResponse)(nil),        // 9: mfn.v1.AggregateResponse
+	(*FeaturesRequest)(nil),          // 10: mfn.v1.FeaturesRequest
+	(*Feature)(nil),                  // 11: mfn.v1.Feature
+	(*FeaturesResponse)(nil),         // 12: mfn.v1.FeaturesResponse
+	(*EncryptRequest)(nil),           // 13: mfn.v1.EncryptRequest
+	(*EncryptResponse)(nil),          // 14: mfn.v1.EncryptResponse
+	(*DecryptRequest)(nil),           // 15: mfn.v1.DecryptRequest
+	(*DecryptResponse)(nil),          // 16: mfn.v1.DecryptResponse
+	(*SignRequest)(nil),              // 17: mfn.v1.SignRequest
+	(*SignResponse)(nil),             // 18: mfn.v1.SignResponse
+	(*VerifyRequest)(nil),            // 19: mfn.v1.VerifyRequest
+	(*VerifyResponse)(nil),           // 20: mfn.v1.VerifyResponse
+	(*KeypairRequest)(nil),           // 21: mfn.v1.KeypairRequest
+	(*KeypairResponse)(nil),          // 22: mfn.v1.KeypairResponse
+	(*StreamSimulationRequest)(nil),  // 23: mfn.v1.StreamSimulationRequest
+	(*StreamSimulationResponse)(nil), // 24: mfn.v1.StreamSimulationResponse
+	(*StreamFeaturesRequest)(nil),    // 25: mfn.v1.StreamFeaturesRequest
+	(*StreamFeaturesResponse)(nil),   // 26: mfn.v1.StreamFeaturesResponse
+	(*StreamFrame)(nil),              // 27: mfn.v1.StreamFrame
+	nil,                              // 28: mfn.v1.SimulateRequest.ParamsEntry
+	nil,                              // 29: mfn.v1.StreamSimulationRequest.ParamsEntry
+	nil,                              // 30: mfn.v1.StreamFeaturesRequest.ParamsEntry
 }
 var file_mfn_v1_mfn_proto_depIdxs = []int32{
-	6,  // 0: mfn.v1.AggregateRequest.gradients:type_name -> mfn.v1.Gradient
-	10, // 1: mfn.v1.FeaturesResponse.features:type_name -> mfn.v1.Feature
-	26, // 2: mfn.v1.StreamSimulationResponse.frame:type_name -> mfn.v1.StreamFrame
-	26, // 3: mfn.v1.StreamFeaturesResponse.frame:type_name -> mfn.v1.StreamFrame
-	0,  // 4: mfn.v1.MfnService.Simulate:input_type -> mfn.v1.SimulateRequest
-	2,  // 5: mfn.v1.MfnService.Nernst:input_type -> mfn.v1.NernstRequest
-	4,  // 6: mfn.v1.MfnService.Validate:input_type -> mfn.v1.ValidateRequest
-	7,  // 7: mfn.v1.MfnService.Aggregate:input_type -> mfn.v1.AggregateRequest
-	9,  // 8: mfn.v1.MfnService.Features:input_type -> mfn.v1.FeaturesRequest
-	12, // 9: mfn.v1.MfnService.Encrypt:input_type -> mfn.v1.EncryptRequest
-	14, // 10: mfn.v1.MfnService.Decrypt:input_type -> mfn.v1.DecryptRequest
-	16, // 11: mfn.v1.MfnService.Sign:input_type -> mfn.v1.SignRequest
-	18, // 12: mfn.v1.MfnService.Verify:input_type -> mfn.v1.VerifyRequest
-	20, // 13: mfn.v1.MfnService.Keypair:input_type -> mfn.v1.KeypairRequest
-	22, // 14: mfn.v1.MfnService.StreamSimulation:input_type -> mfn.v1.StreamSimulationRequest
-	24, // 15: mfn.v1.MfnService.StreamFeatures:input_type -> mfn.v1.StreamFeaturesRequest
-	1,  // 16: mfn.v1.MfnService.Simulate:output_type -> mfn.v1.SimulateResponse
-	3,  // 17: mfn.v1.MfnService.Nernst:output_type -> mfn.v1.NernstResponse
-	5,  // 18: mfn.v1.MfnService.Validate:output_type -> mfn.v1.ValidateResponse
-	8,  // 19: mfn.v1.MfnService.Aggregate:output_type -> mfn.v1.AggregateResponse
-	11, // 20: mfn.v1.MfnService.Features:output_type -> mfn.v1.FeaturesResponse
-	13, // 21: mfn.v1.MfnService.Encrypt:output_type -> mfn.v1.EncryptResponse
-	15, // 22: mfn.v1.MfnService.Decrypt:output_type -> mfn.v1.DecryptResponse
-	17, // 23: mfn.v1.MfnService.Sign:output_type -> mfn.v1.SignResponse
-	19, // 24: mfn.v1.MfnService.Verify:output_type -> mfn.v1.VerifyResponse
-	21, // 25: mfn.v1.MfnService.Keypair:output_type -> mfn.v1.KeypairResponse
-	23, // 26: mfn.v1.MfnService.StreamSimulation:output_type -> mfn.v1.StreamSimulationResponse
-	25, // 27: mfn.v1.MfnService.StreamFeatures:output_type -> mfn.v1.StreamFeaturesResponse
-	16, // [16:28] is the sub-list for method output_type
-	4,  // [4:16] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	28, // 0: mfn.v1.SimulateRequest.params:type_name -> mfn.v1.SimulateRequest.ParamsEntry
+	2,  // 1: mfn.v1.SimulateResponse.pattern:type_name -> mfn.v1.Pattern
+	7,  // 2: mfn.v1.AggregateRequest.gradients:type_name -> mfn.v1.Gradient
+	11, // 3: mfn.v1.FeaturesResponse.features:type_name -> mfn.v1.Feature
+	29, // 4: mfn.v1.StreamSimulationRequest.params:type_name -> mfn.v1.StreamSimulationRequest.ParamsEntry
+	27, // 5: mfn.v1.StreamSimulationResponse.frame:type_name -> mfn.v1.StreamFrame
+	30, // 6: mfn.v1.StreamFeaturesRequest.params:type_name -> mfn.v1.StreamFeaturesRequest.ParamsEntry
+	27, // 7: mfn.v1.StreamFeaturesResponse.frame:type_name -> mfn.v1.StreamFrame
+	0,  // 8: mfn.v1.MfnService.Simulate:input_type -> mfn.v1.SimulateRequest
+	3,  // 9: mfn.v1.MfnService.Nernst:input_type -> mfn.v1.NernstRequest
+	5,  // 10: mfn.v1.MfnService.Validate:input_type -> mfn.v1.ValidateRequest
+	8,  // 11: mfn.v1.MfnService.Aggregate:input_type -> mfn.v1.AggregateRequest
+	10, // 12: mfn.v1.MfnService.Features:input_type -> mfn.v1.FeaturesRequest
+	13, // 13: mfn.v1.MfnService.Encrypt:input_type -> mfn.v1.EncryptRequest
+	15, // 14: mfn.v1.MfnService.Decrypt:input_type -> mfn.v1.DecryptRequest
+	17, // 15: mfn.v1.MfnService.Sign:input_type -> mfn.v1.SignRequest
+	19, // 16: mfn.v1.MfnService.Verify:input_type -> mfn.v1.VerifyRequest
+	21, // 17: mfn.v1.MfnService.Keypair:input_type -> mfn.v1.KeypairRequest
+	23, // 18: mfn.v1.MfnService.StreamSimulation:input_type -> mfn.v1.StreamSimulationRequest
+	25, // 19: mfn.v1.MfnService.StreamFeatures:input_type -> mfn.v1.StreamFeaturesRequest
+	1,  // 20: mfn.v1.MfnService.Simulate:output_type -> mfn.v1.SimulateResponse
+	4,  // 21: mfn.v1.MfnService.Nernst:output_type -> mfn.v1.NernstResponse
+	6,  // 22: mfn.v1.MfnService.Validate:output_type -> mfn.v1.ValidateResponse
+	9,  // 23: mfn.v1.MfnService.Aggregate:output_type -> mfn.v1.AggregateResponse
+	12, // 24: mfn.v1.MfnService.Features:output_type -> mfn.v1.FeaturesResponse
+	14, // 25: mfn.v1.MfnService.Encrypt:output_type -> mfn.v1.EncryptResponse
+	16, // 26: mfn.v1.MfnService.Decrypt:output_type -> mfn.v1.DecryptResponse
+	18, // 27: mfn.v1.MfnService.Sign:output_type -> mfn.v1.SignResponse
+	20, // 28: mfn.v1.MfnService.Verify:output_type -> mfn.v1.VerifyResponse
+	22, // 29: mfn.v1.MfnService.Keypair:output_type -> mfn.v1.KeypairResponse
+	24, // 30: mfn.v1.MfnService.StreamSimulation:output_type -> mfn.v1.StreamSimulationResponse
+	26, // 31: mfn.v1.MfnService.StreamFeatures:output_type -> mfn.v1.StreamFeaturesResponse
+	20, // [20:32] is the sub-list for method output_type
+	8,  // [8:20] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_mfn_v1_mfn_proto_init() }
@@ -2091,21 +2359,21 @@ func file_mfn_v1_mfn_proto_init() {
 		return
 	}
 	file_mfn_v1_mfn_proto_msgTypes[0].OneofWrappers = []any{}
-	file_mfn_v1_mfn_proto_msgTypes[2].OneofWrappers = []any{}
-	file_mfn_v1_mfn_proto_msgTypes[4].OneofWrappers = []any{}
-	file_mfn_v1_mfn_proto_msgTypes[7].OneofWrappers = []any{}
-	file_mfn_v1_mfn_proto_msgTypes[9].OneofWrappers = []any{}
-	file_mfn_v1_mfn_proto_msgTypes[19].OneofWrappers = []any{}
+	file_mfn_v1_mfn_proto_msgTypes[3].OneofWrappers = []any{}
+	file_mfn_v1_mfn_proto_msgTypes[5].OneofWrappers = []any{}
+	file_mfn_v1_mfn_proto_msgTypes[8].OneofWrappers = []any{}
+	file_mfn_v1_mfn_proto_msgTypes[10].OneofWrappers = []any{}
 	file_mfn_v1_mfn_proto_msgTypes[20].OneofWrappers = []any{}
-	file_mfn_v1_mfn_proto_msgTypes[22].OneofWrappers = []any{}
-	file_mfn_v1_mfn_proto_msgTypes[24].OneofWrappers = []any{}
+	file_mfn_v1_mfn_proto_msgTypes[21].OneofWrappers = []any{}
+	file_mfn_v1_mfn_proto_msgTypes[23].OneofWrappers = []any{}
+	file_mfn_v1_mfn_proto_msgTypes[25].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mfn_v1_mfn_proto_rawDesc), len(file_mfn_v1_mfn_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
