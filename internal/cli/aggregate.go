@@ -194,6 +194,7 @@ func decodeAggregateInput(r io.Reader) (*aggregateInput, error) {
 		return nil, errors.New("expected a JSON object {\"gradients\": ...} or a list of number lists")
 	}
 	if len(rows) == 0 {
+		//lint:ignore ST1005 starts with the reference's (and the API's) message, word for word
 		return nil, errors.New("No gradients provided: the gradient list is empty")
 	}
 	req.Gradients = make([][]float32, len(rows))
