@@ -81,7 +81,7 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	if *in != "-" && *in != "" {
 		f, err := os.Open(*in)
 		if err != nil {
-			return &ExitError{Code: 2, Err: fmt.Errorf("--in: %w", err)}
+			return fmt.Errorf("--in: %w", err)
 		}
 		defer f.Close()
 		r = f
@@ -91,7 +91,7 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	}
 	req, err := decodeAggregateInput(r)
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("input: %w", err)}
+		return fmt.Errorf("input: %w", err)
 	}
 	a := federated.Aggregator{NumClusters: *clusters, ByzantineFraction: *byz, SampleFraction: *sample}
 	if req.NumClusters != nil && !set["clusters"] {
@@ -101,6 +101,11 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 		a.ByzantineFraction = *req.ByzantineFraction
 	}
 	if err := a.Validate(); err != nil {
+		msg := err.Error()
+		if (req.NumClusters != nil && !set["clusters"] && strings.HasPrefix(msg, "num_clusters=")) ||
+			(req.ByzantineFraction != nil && !set["byzantine-fraction"] && strings.HasPrefix(msg, "byzantine_fraction=")) {
+			return fmt.Errorf("input: %w", err) // the input file's value, not the command line's: exit 1
+		}
 		return fmt.Errorf("%w: %v", errUsage, aggregateFlagError(err))
 	}
 	if err := ctx.Err(); err != nil {
@@ -108,7 +113,7 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	}
 	out, tr, err := a.Aggregate(req.Gradients, rng.New(*seed))
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("input: %w", err)}
+		return fmt.Errorf("input: %w", err)
 	}
 	res := aggregateOutput{
 		AggregatedGradient: make([]float64, len(out)),

@@ -167,7 +167,7 @@ func TestRenderRejects(t *testing.T) {
 		{[]string{"--out", out, "--max-mv", "NaN"}, 2, []string{"--max-mv=NaN"}},
 		{[]string{"--out", filepath.Join(dir, "x.gif"), "--steps", "0"}, 2, []string{"--steps=0"}},
 		{[]string{"--out", out, "--in", rect, "--steps", "5"}, 2, []string{"--steps", "does not apply"}},
-		{[]string{"--out", out, "--grid-size", "0"}, 1, []string{"grid"}},
+		{[]string{"--out", out, "--grid-size", "0"}, 2, []string{"grid"}},
 		{[]string{"--out", out, "--in", missing}, 1, []string{"missing.npy", "no such file"}},
 		{[]string{"--out", out, "--in", oneD}, 1, []string{"line.npy", "shape (4,)"}},
 		{[]string{"--out", out, "--in", rect}, 1, []string{"rect.npy", "shape (2, 3)", "square"}},

@@ -75,7 +75,31 @@ func (s *simFlags) check(fs *flag.FlagSet) error {
 	if s.engine == "legacy" && set["boundary"] && s.boundary != "periodic" {
 		return fmt.Errorf("%w: --boundary=%s needs --engine engine (the legacy path is periodic)", errUsage, s.boundary)
 	}
+	// The simulation's own range checks, before anything runs: a value out of range is a
+	// usage error (exit status 2), not a failure of the run.
+	var err error
+	if s.engine == "legacy" {
+		err = s.legacyParams().Validate()
+	} else {
+		err = s.engineConfig().Validate()
+	}
+	if err != nil {
+		return usagef("%v", err)
+	}
 	return nil
+}
+
+func (s *simFlags) legacyParams() field.LegacyParams {
+	return field.LegacyParams{GridSize: s.gridSize, Steps: s.steps, Alpha: s.alpha, SpikeProbability: s.spikeProb,
+		TuringEnabled: s.turing, TuringThreshold: s.threshold, QuantumJitter: s.jitter, JitterVar: s.jitterVar}
+}
+
+func (s *simFlags) engineConfig() field.Config {
+	b, _ := field.ParseBoundary(s.boundary)
+	seed := s.seed
+	return field.Config{GridSize: s.gridSize, Steps: s.steps, Alpha: s.alpha, SpikeProbability: s.spikeProb,
+		TuringEnabled: s.turing, TuringThreshold: s.threshold, QuantumJitter: s.jitter, JitterVar: s.jitterVar,
+		Seed: &seed, Boundary: b}
 }
 
 // simulation is the outcome of either path, in one shape.
@@ -104,21 +128,14 @@ func (s *simFlags) run(frame field.Frame) (*simulation, error) {
 		}
 	}
 	if s.engine == "legacy" {
-		p := field.LegacyParams{GridSize: s.gridSize, Steps: s.steps, Alpha: s.alpha, SpikeProbability: s.spikeProb,
-			TuringEnabled: s.turing, TuringThreshold: s.threshold, QuantumJitter: s.jitter, JitterVar: s.jitterVar}
-		r, err := field.SimulateLegacyFrames(rng.New(s.seed), p, record)
+		r, err := field.SimulateLegacyFrames(rng.New(s.seed), s.legacyParams(), record)
 		if err != nil {
 			return nil, err
 		}
 		out.field, out.growth, out.turingActivations, out.clamping = r.Field, r.GrowthEvents, r.TuringActivations, r.ClampingEvents
 		return out, nil
 	}
-	b, _ := field.ParseBoundary(s.boundary)
-	seed := s.seed
-	c := field.Config{GridSize: s.gridSize, Steps: s.steps, Alpha: s.alpha, SpikeProbability: s.spikeProb,
-		TuringEnabled: s.turing, TuringThreshold: s.threshold, QuantumJitter: s.jitter, JitterVar: s.jitterVar,
-		Seed: &seed, Boundary: b}
-	r, err := field.RunWith(c, field.RunOptions{Frame: record, SkipReactionMeans: true}) // the summary shows no activator means
+	r, err := field.RunWith(s.engineConfig(), field.RunOptions{Frame: record, SkipReactionMeans: true}) // the summary shows no activator means
 	if err != nil {
 		return nil, err
 	}
