@@ -267,7 +267,7 @@ func TestWebhookConfigValidate(t *testing.T) {
 		{func(c *WebhookConfig) { c.URL = "" }, `url: "" is not allowed`},
 		{func(c *WebhookConfig) { c.Secret = "inline" }, "secret, secret_env: both are set"},
 		{func(c *WebhookConfig) { c.SecretEnv = "" }, "secret, secret_env: neither is set"},
-		{func(c *WebhookConfig) { c.SecretEnv = "MFN_TEST_UNSET_VARIABLE" }, `secret_env: "MFN_TEST_UNSET_VARIABLE" is not allowed`},
+		{func(c *WebhookConfig) { c.SecretEnv = "MFN_TEST_UNSET_VARIABLE" }, "secret_env: the environment variable MFN_TEST_UNSET_VARIABLE is not set or is empty"},
 		{func(c *WebhookConfig) { c.Timeout = Duration(time.Hour) }, "timeout: 1h0m0s is not allowed (want 1ms..10m)"},
 		{func(c *WebhookConfig) { c.MaxConnsPerHost = -1 }, "max_conns_per_host: -1 is not allowed (want 1..10000)"},
 		{func(c *WebhookConfig) { c.Headers = map[string]string{"Bad Header": "v"} }, `headers: "Bad Header" is not allowed`},
