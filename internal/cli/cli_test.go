@@ -125,3 +125,47 @@ func TestBenchFlagsAfterWorkload(t *testing.T) {
 		t.Errorf("code %d, out %q, err %q", code, out, errOut)
 	}
 }
+
+// TestBenchListAligns: every summary of bench --list starts in the same column.
+func TestBenchListAligns(t *testing.T) {
+	_, out, _ := run(t, "", "bench", "--list")
+	col := -1
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		name, _, _ := strings.Cut(line, " ")
+		rest := strings.TrimLeft(line[len(name):], " ")
+		c := len([]rune(line)) - len([]rune(rest))
+		if col == -1 {
+			col = c
+		}
+		if c != col || c < len(name)+2 {
+			t.Errorf("summary of %s starts at column %d, want %d: %q", name, c, col, line)
+		}
+	}
+}
+
+// TestHelpTexts: -h texts that had drifted from the code.
+func TestHelpTexts(t *testing.T) {
+	for _, c := range []struct {
+		cmd    string
+		want   []string
+		refuse []string
+	}{
+		{"conformance", []string{"Usage: mfn conformance DIR"}, []string{"Flags:"}},
+		{"features", []string{"the history is always recorded"}, []string{"-history"}},
+		{"render", []string{"-out"}, []string{"-history"}},
+		{"simulate", []string{"-history"}, nil},
+		{"validate", []string{"loss_* lines included, matches"}, []string{"differ from torch"}},
+	} {
+		_, _, errOut := run(t, "", c.cmd, "-h")
+		for _, w := range c.want {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("%s -h lacks %q:\n%s", c.cmd, w, errOut)
+			}
+		}
+		for _, r := range c.refuse {
+			if strings.Contains(errOut, r) {
+				t.Errorf("%s -h has %q:\n%s", c.cmd, r, errOut)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -50,5 +51,47 @@ func TestREADMEIntegrationsExample(t *testing.T) {
 	code, out, errb := runWithEnv(context.Background(), env, args[1:]...)
 	if code != 0 || !strings.Contains(out.String(), "configuration OK") {
 		t.Errorf("README's %q: exit %d\n%s%s", line, code, out.String(), errb.String())
+	}
+}
+
+// TestDocsCiteExistingFiles: the repository files and ADRs that the README, docs/ and the
+// OpenAPI contract name exist in the repository (a doc must not point outside it).
+func TestDocsCiteExistingFiles(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	docs := []string{"README.md", "api/openapi.yaml"}
+	mds, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	adrs, _ := filepath.Glob(filepath.Join(root, "docs", "adr", "*.md"))
+	for _, p := range append(mds, adrs...) {
+		rel, _ := filepath.Rel(root, p)
+		docs = append(docs, rel)
+	}
+	pathRE := regexp.MustCompile("(?:^|[\\s`(\\[])((?:docs|testdata|deploy|api|cmd|scripts)/[A-Za-z0-9_./-]*[A-Za-z0-9_])")
+	adrRE := regexp.MustCompile(`\b(00[0-9]{2})\b`)
+	adrFiles, _ := filepath.Glob(filepath.Join(root, "docs", "adr", "0*.md"))
+	haveADR := map[string]bool{}
+	for _, f := range adrFiles {
+		haveADR[filepath.Base(f)[:4]] = true
+	}
+	for _, doc := range docs {
+		b, err := os.ReadFile(filepath.Join(root, doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range pathRE.FindAllStringSubmatch(string(b), -1) {
+			p := strings.TrimSuffix(m[1], ".")
+			if strings.ContainsAny(p, "*<") {
+				continue
+			}
+			if m, _ := filepath.Glob(filepath.Join(root, p) + "*"); len(m) == 0 { // "docs/adr/0011" names 0011-….md
+				t.Errorf("%s cites %s, which is not in the repository", doc, p)
+			}
+		}
+		if doc == "README.md" || doc == "api/openapi.yaml" {
+			for _, m := range adrRE.FindAllStringSubmatch(string(b), -1) {
+				if !haveADR[m[1]] {
+					t.Errorf("%s cites ADR %s, which docs/adr does not have", doc, m[1])
+				}
+			}
+		}
 	}
 }

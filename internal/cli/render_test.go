@@ -38,7 +38,7 @@ func TestRenderDefaultPNG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := render.Heatmap(sim.Field, 64, render.Options{Title: "legacy 64x64, 64 steps, seed 42"})
+	want, err := render.Heatmap(sim.Field, 64, render.Options{Title: "legacy 64×64, 64 steps, seed 42"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func decodeGIF(t *testing.T, path string) *gif.GIF {
 
 func TestRenderHistoryGIF(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "history.gif")
-	code, stdout, errOut := run(t, "", "render", "--steps", "10", "--history", "--grid-size", "16", "--delay", "3", "--out", out)
+	code, stdout, errOut := run(t, "", "render", "--steps", "10", "--grid-size", "16", "--delay", "3", "--out", out)
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, errOut)
 	}

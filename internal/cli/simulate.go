@@ -53,7 +53,7 @@ func addSimFlags(fs *flag.FlagSet, s *simFlags) {
 	fs.Float64Var(&s.jitterVar, "jitter-var", d.JitterVar, "variance of the jitter noise in V² (engine: [0, 0.01])")
 	fs.StringVar(&s.engine, "engine", "legacy", "simulation path: legacy (simulate_mycelium_field) or engine (reaction–diffusion engine)")
 	fs.StringVar(&s.boundary, "boundary", "periodic", "boundary condition of the engine: periodic, neumann or dirichlet")
-	fs.BoolVar(&s.history, "history", false, "record the field after every step")
+	// --history is simulate's alone: features always records the history, render when drawing a GIF.
 }
 
 // check validates the flags that are not checked by the simulation itself.
@@ -212,6 +212,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "simulate", "simulate [flags]")
 	var s simFlags
 	addSimFlags(fs, &s)
+	fs.BoolVar(&s.history, "history", false, "record the field after every step (written by --out as a (T, N, N) array)")
 	format := fs.String("format", "text", "output format: text or json")
 	withField := fs.Bool("field", false, "with --format json: include the final field (row-major, volts)")
 	out := fs.String("out", "", "write the final field (or, with --history, the history) to this .npy file")
