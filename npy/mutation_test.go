@@ -3,6 +3,7 @@ package npy
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,20 @@ func TestReadsAZeroLengthDimension(t *testing.T) {
 	shape, data, err := Read(&b)
 	if err != nil || len(shape) != 2 || shape[0] != 0 || shape[1] != 4 || len(data) != 0 {
 		t.Fatalf("shape (0, 4): %v %v %v", shape, data, err)
+	}
+}
+
+// Exactly MaxElements elements are allowed; one dimension more is refused for its size.
+func TestElementLimitIsInclusive(t *testing.T) {
+	header := func(shape string) []byte {
+		var b bytes.Buffer
+		Write(&b, []int{1, 1}, []float64{0})
+		return bytes.Replace(b.Bytes(), []byte("(1, 1)"), []byte(shape), 1)
+	}
+	if _, _, err := Read(bytes.NewReader(header(fmt.Sprintf("(1, %d)", MaxElements)))); err == nil || strings.Contains(err.Error(), "more than") {
+		t.Errorf("(1, MaxElements): %v (want refused as truncated, not for its size)", err)
+	}
+	if _, _, err := Read(bytes.NewReader(header(fmt.Sprintf("(2, %d)", MaxElements)))); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("(2, MaxElements): %v", err)
 	}
 }
