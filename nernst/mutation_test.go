@@ -57,3 +57,36 @@ func TestMembraneConfigBoundsAreInclusive(t *testing.T) {
 		}
 	}
 }
+
+// The valence divides the potential: z = 2 gives half of z = 1 (Ca²⁺ against a monovalent ion).
+func TestPotentialDividesByValence(t *testing.T) {
+	e1, _ := Potential(1, 0.002, 1e-7, 310)
+	e2, _ := Potential(2, 0.002, 1e-7, 310)
+	if d := math.Abs(e2 - e1/2); d > 1e-15*math.Abs(e1) {
+		t.Errorf("z=2: %v, want half of z=1's %v", e2, e1)
+	}
+}
+
+// ValidateInputs' bounds are inclusive: |z| = 3 and 273 K, 373 K are accepted.
+func TestValidateInputsBoundsAreInclusive(t *testing.T) {
+	for _, c := range []struct {
+		z int
+		t float64
+	}{{ValenceLimit, 310}, {-ValenceLimit, 310}, {1, InputTemperatureMinK}, {1, InputTemperatureMaxK}} {
+		if err := ValidateInputs(c.z, 0.005, 0.14, c.t); err != nil {
+			t.Errorf("z=%d, T=%v: %v", c.z, c.t, err)
+		}
+	}
+	if err := ValidateInputs(ValenceLimit+1, 0.005, 0.14, 310); err == nil {
+		t.Error("z=4 accepted")
+	}
+}
+
+// Zero steps is allowed and returns the initial state unchanged.
+func TestIntegrateODEZeroSteps(t *testing.T) {
+	e, _ := NewMembraneEngine(DefaultMembraneConfig())
+	v, err := e.IntegrateODE([]float64{-0.07, -0.06}, func(v, d []float64) { d[0], d[1] = 1, 1 }, 0, true)
+	if err != nil || len(v) != 2 || v[0] != -0.07 || v[1] != -0.06 {
+		t.Errorf("0 steps: %v %v", v, err)
+	}
+}
