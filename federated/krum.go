@@ -27,6 +27,8 @@ const (
 )
 
 // ErrNoGradients is returned for an empty gradient list.
+//
+//lint:ignore ST1005 the reference's message, word for word (the API returns it)
 var ErrNoGradients = errors.New("No gradients to aggregate")
 
 // Aggregator is HierarchicalKrumAggregator: clients are assigned to clusters at random, Krum
@@ -175,6 +177,7 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 // first index wins ties).
 func KrumSelect(grads [][]float32, numByzantine int) (int, error) {
 	if len(grads) == 0 {
+		//lint:ignore ST1005 the reference's krum_select message, word for word
 		return 0, errors.New("No gradients provided")
 	}
 	if numByzantine < 0 {

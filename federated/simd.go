@@ -116,12 +116,6 @@ func gramTileGo(tile, a, b []float64, stride, kc, ng int) {
 	}
 }
 
-// gramTilePtr is gramTileGo with gramTileAVX2's arguments (stride in bytes).
-func gramTilePtr(tile, a, b *float64, stride, kc, ng int) {
-	es := stride / 8
-	gramTileGo(unsafe.Slice(tile, 16*ng), unsafe.Slice(a, 4*kc), unsafe.Slice(b, (ng-1)*es+4*kc), es, kc, ng)
-}
-
 // packGroupPtr is the reference form of packGroupAVX2.
 func packGroupPtr(dst *float64, r0, r1, r2, r3 *float32, n int) {
 	out := unsafe.Slice(dst, 4*n)

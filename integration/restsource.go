@@ -203,17 +203,8 @@ func (s *RESTSource) fetch(ctx context.Context) ([]Delivery, error) {
 // restKey is the request's own "key" (or "id") when it is a string, else a digest of the
 // request: the same request polled twice gets the same key, so its results de-duplicate.
 func restKey(item json.RawMessage) string {
-	var k struct {
-		Key any `json:"key"`
-		ID  any `json:"id"`
-	}
-	if json.Unmarshal(item, &k) == nil {
-		if s, ok := k.Key.(string); ok && s != "" {
-			return s
-		}
-		if s, ok := k.ID.(string); ok && s != "" {
-			return s
-		}
+	if s, ok := requestKey(item); ok {
+		return s
 	}
 	h := sha256.Sum256(item)
 	return "rest:" + hex.EncodeToString(h[:12])
@@ -327,4 +318,23 @@ func (s *RESTSource) Breaker() BreakerState { return s.br.state() }
 func (s *RESTSource) Close() error {
 	s.client.CloseIdleConnections()
 	return nil
+}
+
+// requestKey is a request's own key: its "key", else its "id", when that is a non-empty string.
+// Every connector without a key of its own (REST, file) keys a request by it.
+func requestKey(item json.RawMessage) (string, bool) {
+	var k struct {
+		Key any `json:"key"`
+		ID  any `json:"id"`
+	}
+	if json.Unmarshal(item, &k) != nil {
+		return "", false
+	}
+	if s, ok := k.Key.(string); ok && s != "" {
+		return s, true
+	}
+	if s, ok := k.ID.(string); ok && s != "" {
+		return s, true
+	}
+	return "", false
 }

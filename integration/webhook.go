@@ -91,7 +91,7 @@ func (c WebhookConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("secret_file: %w", err))
 		}
 	case c.SecretEnv != "" && os.Getenv(c.SecretEnv) == "":
-		bad("secret_env", strconv.Quote(c.SecretEnv), "the name of a set, non-empty environment variable")
+		errs = append(errs, fmt.Errorf("secret_env: the environment variable %s is not set or is empty (set it to the webhook's HMAC secret, e.g. export %s=$(openssl rand -hex 32))", c.SecretEnv, c.SecretEnv))
 	}
 	for k := range c.Headers {
 		if k == "" || strings.ContainsAny(k, " :\r\n") {

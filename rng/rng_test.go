@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Vectors quoted in spec/core.md §4, produced by numpy 1.24.2.
+// Vectors quoted in docs/spec/core.md §4, produced by numpy 1.24.2.
 func TestSeed42Vectors(t *testing.T) {
 	g := New(42)
 	s := g.State()

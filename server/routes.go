@@ -69,14 +69,6 @@ var otherRouteIndex = len(routeTable)
 // lookupRoute returns the route of a path, or nil.
 func lookupRoute(path string) *route { return routesByPath[path] }
 
-// routeLabel is the low-cardinality name of a path: the route's path, or "/other".
-func routeLabel(path string) string {
-	if rt := routesByPath[path]; rt != nil {
-		return rt.path
-	}
-	return otherRoute
-}
-
 // addRoutes binds every route of routeTable to its handler, plus the JSON 404/405/307
 // fallback for everything else.
 func addRoutes(mux *http.ServeMux, s *Server) {

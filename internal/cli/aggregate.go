@@ -99,7 +99,7 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	if *in != "-" && *in != "" {
 		f, err := os.Open(*in)
 		if err != nil {
-			return &ExitError{Code: 2, Err: fmt.Errorf("--in: %w", err)}
+			return fmt.Errorf("--in: %w", err)
 		}
 		defer f.Close()
 		r = f
@@ -109,7 +109,7 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	}
 	req, err := decodeAggregateInput(r)
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("input: %w", err)}
+		return fmt.Errorf("input: %w", err)
 	}
 	if req.Method != nil && !set["method"] {
 		*method = *req.Method // checked by federated.New
@@ -128,6 +128,11 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 		a.ByzantineFraction = *req.ByzantineFraction
 	}
 	if err := a.Validate(); err != nil {
+		msg := err.Error()
+		if (req.NumClusters != nil && !set["clusters"] && strings.HasPrefix(msg, "num_clusters=")) ||
+			(req.ByzantineFraction != nil && !set["byzantine-fraction"] && strings.HasPrefix(msg, "byzantine_fraction=")) {
+			return fmt.Errorf("input: %w", err) // the input file's value, not the command line's: exit 1
+		}
 		return fmt.Errorf("%w: %v", errUsage, aggregateFlagError(err))
 	}
 	if err := ctx.Err(); err != nil {
@@ -135,7 +140,7 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	}
 	out, tr, err := a.Aggregate(req.Gradients, rng.New(*seed))
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("input: %w", err)}
+		return fmt.Errorf("input: %w", err)
 	}
 	res := aggregateOutput{
 		AggregatedGradient: make([]float64, len(out)),
@@ -229,6 +234,7 @@ func decodeAggregateInput(r io.Reader) (*aggregateInput, error) {
 		return nil, errors.New("expected a JSON object {\"gradients\": ...} or a list of number lists")
 	}
 	if len(rows) == 0 {
+		//lint:ignore ST1005 starts with the reference's (and the API's) message, word for word
 		return nil, errors.New("No gradients provided: the gradient list is empty")
 	}
 	req.Gradients = make([][]float32, len(rows))

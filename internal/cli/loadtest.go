@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -85,10 +86,13 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 		return runWSLoadtest(ctx, env, f)
 	}
 	res, err := loadtest(ctx, f)
-	if err != nil {
-		return err
+	if res == nil || (err != nil && res.Requests == 0) {
+		return err // nothing answered: the error alone says it
 	}
-	if err := report(env, f.format, res); err != nil {
+	if rerr := report(env, f.format, res); rerr != nil {
+		return rerr
+	}
+	if err != nil {
 		return err
 	}
 	if res.Errors > 0 {
@@ -206,6 +210,20 @@ func runLoad(ctx context.Context, f loadtestFlags, target string, newClient func
 		}
 		close(budget)
 	}
+	// A run stops at the first sign that the server cannot be reached: every connection failed
+	// before any answer, or maxFailuresInARow requests in a row got no answer (it went away).
+	var answered, inARow atomic.Int64
+	var abortOnce sync.Once
+	var abortErr error
+	failed := func(err error) {
+		n := inARow.Add(1)
+		if (answered.Load() == 0 && n >= int64(f.concurrency)) || n >= maxFailuresInARow {
+			abortOnce.Do(func() {
+				abortErr = fmt.Errorf("stopped after %d requests in a row got no answer from %s: %w", n, target, err)
+				cancel()
+			})
+		}
+	}
 	stats := make([]workerStats, f.concurrency)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -234,8 +252,11 @@ func runLoad(ctx context.Context, f loadtestFlags, target string, newClient func
 					if st.firstErr == nil {
 						st.firstErr = err
 					}
+					failed(err)
 					continue
 				}
+				answered.Add(1)
+				inARow.Store(0)
 				st.lat = append(st.lat, lat)
 				st.statuses[status]++
 				if status >= 400 {
@@ -246,8 +267,11 @@ func runLoad(ctx context.Context, f loadtestFlags, target string, newClient func
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	return summarise(f, target, elapsed, stats), nil
+	return summarise(f, target, elapsed, stats), abortErr
 }
+
+// maxFailuresInARow ends a run whose server stopped answering.
+const maxFailuresInARow = 100
 
 // requester sends the run's request over one connection.
 type requester interface {

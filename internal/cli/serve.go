@@ -57,13 +57,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg, err := server.LoadConfig(env.Getenv)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	var opts []server.Option
 	if *integrations != "" {
 		icfg, err := integration.LoadConfig(*integrations)
 		if err != nil {
-			return &ExitError{Code: 2, Err: err}
+			return err
 		}
 		opts = append(opts, server.WithIntegrations(icfg))
 		if *check {
@@ -73,7 +73,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if *check {
 		if err := server.CheckConfig(cfg); err != nil {
-			return &ExitError{Code: 2, Err: err}
+			return err
 		}
 		fmt.Fprintln(env.Stdout, server.Summary(cfg))
 		if addr, err := grpcAddr(env); err != nil {
@@ -86,7 +86,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	app, err := server.Open(ctx, cfg, env.Stdout, Version, opts...)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

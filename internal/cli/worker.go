@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -60,7 +61,7 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg, err := integration.LoadConfig(*file)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	if *spoolDir != "" {
 		for i, p := range cfg.Publishers {
@@ -76,6 +77,9 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 		}
 		*connector = cfg.Connectors[0].Name
 	}
+	if err := connectorExists(cfg, *connector, *file); err != nil {
+		return err
+	}
 	if *route == "" {
 		*route = *connector
 	}
@@ -90,12 +94,12 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	hub, err := integration.Open(cfg, reg, base)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	src, err := hub.Source(*connector)
 	if err != nil {
 		hub.Close(context.Background())
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	if *metricsAddr != "" {
 		stop, err := serveMetrics(*metricsAddr, reg, log)
@@ -175,4 +179,19 @@ func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (stop
 		_ = srv.Shutdown(ctx)
 		<-done
 	}, nil
+}
+
+// connectorExists is a usage error naming the connectors of the file when --connector names none.
+func connectorExists(cfg integration.Config, name, file string) error {
+	names := make([]string, len(cfg.Connectors))
+	for i, c := range cfg.Connectors {
+		if c.Name == name {
+			return nil
+		}
+		names[i] = c.Name
+	}
+	if len(names) == 0 {
+		return usagef("--connector=%q: %s defines no connectors (add connectors: [{name: %s, ...}])", name, file, name)
+	}
+	return usagef("--connector=%q: %s has no connector of that name (it has: %s)", name, file, strings.Join(names, ", "))
 }
