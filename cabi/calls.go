@@ -405,6 +405,7 @@ func runScenario(scJSON []byte, path, format string, workers int) ([]byte, error
 		return nil, err
 	}
 	if len(res.Rows) == 0 {
+		//lint:ignore ST1005 the reference's run_scenario raises this exact text
 		return nil, fmt.Errorf("No successful simulations for scenario '%s' (%d/%d failed)", s.Name, len(res.Failures), len(p.Jobs))
 	}
 	ri := &dataset.RunInfo{Version: "4.1.0", Timestamp: time.Now().UTC().Format(time.RFC3339Nano)}
