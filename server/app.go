@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mfn/integration"
+	"mfn/limits"
 	"mfn/stream"
 )
 
@@ -36,6 +37,8 @@ type App struct {
 	logBuf    *lineBuffer // nil when logs go straight to their writer
 	handler   http.Handler
 	hub       *integration.Hub // nil without an integrations file
+	memory    *limits.Memory   // the aggregations' memory budget
+	authFails *limits.FailedAuth
 	closeOnce sync.Once
 }
 
@@ -90,9 +93,11 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		}
 		a.readiness.hub = a.hub
 	}
+	a.memory, a.authFails = cfg.Limits.memory(), cfg.Limits.failedAuth()
 	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub)
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
-		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams})
+		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams,
+		Memory: a.memory, FailedAuth: a.authFails})
 	if err != nil {
 		a.Close()
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"mfn/integration"
+	"mfn/limits"
 	"mfn/stream"
 )
 
@@ -30,6 +31,7 @@ type Server struct {
 	docs      *apiDocs
 	streams   *stream.Hub
 	hub       *integration.Hub // nil without integrations
+	memory    *limits.Memory   // the aggregations' memory budget
 }
 
 // Deps are what NewServer needs; Open builds them from a Config.
@@ -46,6 +48,10 @@ type Deps struct {
 	Streams *stream.Hub
 	// Integrations publishes results and reports targets' health (nil: none configured).
 	Integrations *integration.Hub
+	// Memory is the aggregations' memory budget (nil: one from Config.Limits).
+	Memory *limits.Memory
+	// FailedAuth limits failed authentications per client address (nil: one from Config.Limits).
+	FailedAuth *limits.FailedAuth
 }
 
 // NewReadiness returns the readiness state /ready reports.
@@ -72,6 +78,10 @@ func NewServer(d Deps) (http.Handler, error) {
 	if d.Keyring != nil {
 		s.crypto = &cryptoService{ring: d.Keyring, algorithm: d.Config.CryptoAlgorithm, sigAlg: d.Config.CryptoSignatureAlg,
 			audit: d.Config.CryptoAuditLog, log: d.Logger}
+	}
+	s.memory = d.Memory
+	if s.memory == nil {
+		s.memory = d.Config.Limits.memory()
 	}
 	s.streams = d.Streams
 	if s.streams == nil {
