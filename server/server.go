@@ -87,6 +87,10 @@ func NewServer(d Deps) (http.Handler, error) {
 	if s.streams == nil {
 		s.streams = newStreamHub(d.Config, d.APIKeys, d.Metrics, d.Logger, d.Integrations)
 	}
+	fails := d.FailedAuth
+	if fails == nil {
+		fails = d.Config.Limits.failedAuth()
+	}
 	mux := http.NewServeMux()
 	addRoutes(mux, s)
 
@@ -95,7 +99,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		mw = append(mw, withMetrics(s.metrics))
 	}
 	_, noopProvider := tr.Provider.(noop.TracerProvider)
-	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys))
+	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys, fails, d.Config.TrustedProxies))
 	if d.Config.RateLimitEnabled {
 		limiter := NewLimiter(d.Config.RateLimitRequests, d.Config.RateLimitWindow, d.Config.RateLimitRoutes)
 		mw = append(mw, withRateLimit(limiter, d.Config.TrustedProxies, s.metrics))
