@@ -154,10 +154,6 @@ func handleAggregate(pool *Pool, mem *limits.Memory, m *Metrics, tracer trace.Tr
 			writeError(w, r, poolError(err, m))
 			return
 		}
-		if err := finiteResult(out); err != nil {
-			writeError(w, r, err)
-			return
-		}
 		newObject().float32s("aggregated_gradient", out).int("num_input_gradients", len(grads)).write(w, r)
 	})
 }

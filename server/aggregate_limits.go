@@ -131,16 +131,3 @@ func costIssue(agg federated.Aggregator, c federated.Cost, tl *limits.TooLargeEr
 		Ctx: map[string]any{"clients": c.Clients, "dimension": c.Dim, "num_clusters": agg.NumClusters,
 			"largest_cluster": c.LargestCluster, "need_bytes": tl.Need, "limit_bytes": tl.Limit}})
 }
-
-// finiteResult refuses an aggregate that overflowed float32 (0.7·x + 0.3·median can exceed
-// the largest float32 when the inputs are near it).
-func finiteResult(out []float32) error {
-	for j, v := range out {
-		if math.IsInf(float64(v), 0) || math.IsNaN(float64(v)) {
-			return invalid(Issue{Type: "finite_result", Loc: []any{"body", "gradients"},
-				Msg: fmt.Sprintf("The aggregate's element %d is %v: the gradients are too close to the float32 range (|x| <= 3.4028234663852886e+38) for 0.7·Krum + 0.3·median to stay finite; scale them down", j, v),
-				Ctx: map[string]any{"element": j}})
-		}
-	}
-	return nil
-}
