@@ -94,7 +94,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		a.readiness.hub = a.hub
 	}
 	a.memory, a.authFails = cfg.Limits.memory(), cfg.Limits.failedAuth()
-	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub)
+	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub, a.pool, a.authFails)
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
 		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams,
 		Memory: a.memory, FailedAuth: a.authFails})

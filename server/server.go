@@ -83,13 +83,13 @@ func NewServer(d Deps) (http.Handler, error) {
 	if s.memory == nil {
 		s.memory = d.Config.Limits.memory()
 	}
-	s.streams = d.Streams
-	if s.streams == nil {
-		s.streams = newStreamHub(d.Config, d.APIKeys, d.Metrics, d.Logger, d.Integrations)
-	}
 	fails := d.FailedAuth
 	if fails == nil {
 		fails = d.Config.Limits.failedAuth()
+	}
+	s.streams = d.Streams
+	if s.streams == nil {
+		s.streams = newStreamHub(d.Config, d.APIKeys, d.Metrics, d.Logger, d.Integrations, d.Pool, fails)
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, s)
