@@ -201,11 +201,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	tuneGC(os.Getenv)
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
+	readTimeout, writeTimeout := serverTimeouts(a.cfg.HandlerTimeout)
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       a.cfg.HandlerTimeout + 30*time.Second,
-		WriteTimeout:      a.cfg.HandlerTimeout + 10*time.Second,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
@@ -213,6 +214,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	}
 	if a.certs != nil {
 		ln = tls.NewListener(ln, &tls.Config{GetCertificate: a.certs.get, MinVersion: tls.VersionTLS12})
+	} else {
+		ln = jsonErrorListener{ln}
 	}
 	scheme := "http"
 	if a.certs != nil {
