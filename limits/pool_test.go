@@ -17,7 +17,9 @@ func TestRetryAfterFollowsQueuedWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	block := make(chan struct{})
-	go func() { _, _ = Run(context.Background(), p, func(context.Context) (int, error) { <-block; return 0, nil }) }()
+	go func() {
+		_, _ = Run(context.Background(), p, func(context.Context) (int, error) { <-block; return 0, nil })
+	}()
 	for p.Running() == 0 {
 		time.Sleep(time.Millisecond)
 	}
