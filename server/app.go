@@ -71,6 +71,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		if a.ring, err = OpenKeyring(cfg.CryptoKeyFile); err != nil {
 			return nil, err
 		}
+		a.ring.maxPerOwner = cfg.Limits.withDefaults().KeysPerAPIKey
 		if cfg.CryptoKeyFile == "" {
 			a.log.Warn("crypto keys are in memory only: set MFN_CRYPTO_KEY_FILE so that restarts and replicas share them")
 		}

@@ -16,6 +16,8 @@ type LimitsConfig struct {
 	// one per AuthFailureInterval.
 	AuthFailureBurst    int
 	AuthFailureInterval time.Duration
+	// KeysPerAPIKey bounds the key pairs one API key may create with /api/keypair.
+	KeysPerAPIKey int
 }
 
 // limitsFromEnv reads the limits' variables.
@@ -25,6 +27,7 @@ func limitsFromEnv(p *problems) LimitsConfig {
 		AggregateMemory:     int64(p.integer("MFN_AGGREGATE_MEMORY", defaultAggregateMemory, 1<<20, 1<<40)),
 		AuthFailureBurst:    p.integer("MFN_AUTH_FAILURE_BURST", 20, 1, 1_000_000),
 		AuthFailureInterval: p.duration("MFN_AUTH_FAILURE_INTERVAL", time.Second, time.Millisecond, time.Hour),
+		KeysPerAPIKey:       p.integer("MFN_CRYPTO_MAX_KEYS_PER_API_KEY", 100, 1, 1_000_000),
 	}
 	if c.AggregateMaxBytes > c.AggregateMemory {
 		p.addf("MFN_AGGREGATE_MAX_BYTES=%d: must not exceed MFN_AGGREGATE_MEMORY=%d", c.AggregateMaxBytes, c.AggregateMemory)
