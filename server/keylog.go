@@ -52,11 +52,22 @@ func parseKeyFile(b []byte) (ks *keySetFile, owners map[string]int, complete int
 		return ks, map[string]int{}, int64(len(b)), nil
 	}
 	owners = map[string]int{}
+	n, err := parseKeyLog(ks, owners, b[off:])
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return ks, owners, off + n, nil
+}
+
+// parseKeyLog applies the log records in b to ks and owners and returns the length of the
+// complete lines read (a last line without its newline is a torn append, left unread).
+func parseKeyLog(ks *keySetFile, owners map[string]int, b []byte) (int64, error) {
+	off := int64(0)
 	for line := 1; off < int64(len(b)); line++ {
 		rest := b[off:]
 		nl := bytes.IndexByte(rest, '\n')
 		if nl < 0 { // no newline: the append was cut short; ignored
-			return ks, owners, off, nil
+			return off, nil
 		}
 		text := bytes.TrimSpace(rest[:nl])
 		off += int64(nl) + 1
@@ -67,14 +78,17 @@ func parseKeyFile(b []byte) (ks *keySetFile, owners map[string]int, complete int
 		dec := json.NewDecoder(bytes.NewReader(text))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&rec); err != nil {
-			return nil, nil, 0, fmt.Errorf("key log line %d: %w", line, err)
+			return 0, fmt.Errorf("key log line %d: %w", line, err)
+		}
+		if dec.More() {
+			return 0, fmt.Errorf("key log line %d: more than one record", line)
 		}
 		if err := ks.apply(rec); err != nil {
-			return nil, nil, 0, fmt.Errorf("key log line %d: %w", line, err)
+			return 0, fmt.Errorf("key log line %d: %w", line, err)
 		}
 		owners[rec.Owner]++
 	}
-	return ks, owners, off, nil
+	return off, nil
 }
 
 // apply adds a logged key pair to the key set.
@@ -103,27 +117,35 @@ func (ks *keySetFile) apply(rec keyRecord) error {
 
 // appendKeyRecord appends rec to the file at path (whose well-formed prefix is complete bytes
 // long: a torn record after it is cut off first) and syncs it.
-func appendKeyRecord(path string, complete int64, rec keyRecord) error {
+func appendKeyRecord(path string, complete int64, rec keyRecord) (int64, error) {
 	line, err := json.Marshal(rec)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	line = append(line, '\n')
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
-		return readOnly(err)
+		return 0, readOnly(err)
 	}
 	defer f.Close()
-	if err := f.Truncate(complete); err != nil {
-		return readOnly(err)
+	if fi, err := f.Stat(); err != nil {
+		return 0, err
+	} else if fi.Size() != complete {
+		if err := f.Truncate(complete); err != nil {
+			return 0, readOnly(err)
+		}
 	}
 	if _, err := f.Seek(complete, io.SeekStart); err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if _, err := f.Write(line); err != nil {
 		_ = f.Truncate(complete)
-		return readOnly(err)
+		return 0, readOnly(err)
 	}
-	return f.Sync()
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	return int64(len(line)), nil
 }
 
 // checkKeyID refuses key ids that cannot be told apart or printed: control characters and

@@ -28,6 +28,10 @@ type Keyring struct {
 	keys   *keySetFile
 	stamp  fileStamp
 	owners map[string]int // key pairs added per API key fingerprint (the log's owners)
+	// complete is the length of the file's well-formed prefix, info the file it was read
+	// from: an add reads only what other replicas appended since (keylog.go).
+	complete int64
+	info     fs.FileInfo
 	// maxPerOwner bounds the key pairs one API key may add (0: no bound).
 	maxPerOwner int
 }
@@ -77,7 +81,7 @@ func OpenKeyring(path string) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	k.keys, k.stamp, k.owners = kf.ks, kf.stamp, kf.owners
+	k.keys, k.stamp, k.owners, k.complete, k.info = kf.ks, kf.stamp, kf.owners, kf.complete, kf.info
 	return k, nil
 }
 
@@ -133,6 +137,7 @@ type keyFile struct {
 	owners   map[string]int
 	complete int64
 	stamp    fileStamp
+	info     fs.FileInfo
 }
 
 func readKeyFileFull(path string) (*keyFile, error) {
@@ -148,7 +153,7 @@ func readKeyFileFull(path string) (*keyFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("MFN_CRYPTO_KEY_FILE %s: %w", path, err)
 	}
-	return &keyFile{ks: ks, owners: owners, complete: complete, stamp: stampOf(fi)}, nil
+	return &keyFile{ks: ks, owners: owners, complete: complete, stamp: stampOf(fi), info: fi}, nil
 }
 
 // check validates every key's encoding and length, and the defaults.
@@ -245,7 +250,7 @@ func (k *Keyring) Reload() (bool, error) {
 		return false, err
 	}
 	k.mu.Lock()
-	k.keys, k.stamp, k.owners = kf.ks, kf.stamp, kf.owners
+	k.keys, k.stamp, k.owners, k.complete, k.info = kf.ks, kf.stamp, kf.owners, kf.complete, kf.info
 	k.mu.Unlock()
 	return true, nil
 }
@@ -341,25 +346,70 @@ func (k *Keyring) add(section, owner, id string, material []byte) (string, error
 		return "", err
 	}
 	defer unlock()
-	kf, err := readKeyFileFull(k.path)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.catchUp(); err != nil {
+		return "", err
+	}
+	if k.maxPerOwner > 0 && k.owners[owner] >= k.maxPerOwner {
+		return "", errTooManyKeys
+	}
+	sec := &k.keys.Signing
+	if section == "ecdh" {
+		sec = &k.keys.ECDH
+	}
+	if _, dup := sec.Keys[id]; dup {
+		return "", ErrKeyExists
+	}
+	n, err := appendKeyRecord(k.path, k.complete, rec)
 	if err != nil {
 		return "", err
 	}
-	if k.maxPerOwner > 0 && kf.owners[owner] >= k.maxPerOwner {
-		return "", errTooManyKeys
-	}
-	if err := kf.ks.applyNew(rec); err != nil {
+	if err := k.keys.applyNew(rec); err != nil {
 		return "", err
 	}
-	if err := appendKeyRecord(k.path, kf.complete, rec); err != nil {
-		return "", err
+	k.owners[owner]++
+	k.complete += n
+	if fi, err := os.Stat(k.path); err == nil {
+		k.stamp, k.info = stampOf(fi), fi
 	}
-	kf.owners[owner]++
-	st, _ := statStamp(k.path)
-	k.mu.Lock()
-	k.keys, k.stamp, k.owners = kf.ks, st, kf.owners
-	k.mu.Unlock()
 	return id, nil
+}
+
+// catchUp brings the keys up to the file (k.mu and the file lock held): when it is the same
+// file, at least as long as what was read, only the records appended since are read;
+// otherwise (replaced, truncated) all of it.
+func (k *Keyring) catchUp() error {
+	fi, err := os.Stat(k.path)
+	if err != nil {
+		return err
+	}
+	if k.info != nil && os.SameFile(fi, k.info) && fi.Size() >= k.complete {
+		if fi.Size() == k.complete {
+			return nil
+		}
+		f, err := os.Open(k.path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		tail := make([]byte, fi.Size()-k.complete)
+		if _, err := f.ReadAt(tail, k.complete); err != nil {
+			return err
+		}
+		n, err := parseKeyLog(k.keys, k.owners, tail)
+		if err != nil {
+			return fmt.Errorf("MFN_CRYPTO_KEY_FILE %s: %w", k.path, err)
+		}
+		k.complete += n
+		return nil
+	}
+	kf, err := readKeyFileFull(k.path)
+	if err != nil {
+		return err
+	}
+	k.keys, k.stamp, k.owners, k.complete, k.info = kf.ks, kf.stamp, kf.owners, kf.complete, kf.info
+	return nil
 }
 
 // applyNew adds a new key pair: ErrKeyExists when the id is taken in its section. The
