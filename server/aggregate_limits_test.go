@@ -93,8 +93,12 @@ func TestAggregateCostModelRefusesHugeKrum(t *testing.T) {
 // after the 503, so the next small request timed out too).
 func TestAggregateCancellationFreesTheWorker(t *testing.T) {
 	app, _ := testApp(t, map[string]string{"MFN_WORKERS": "1", "MFN_MAX_BODY_BYTES": "8000000"})
-	// 30,000 clients are sampled down to 3,000, all in one cluster: seconds of Krum.
+	// 30,000 clients are sampled down to 3,000, all in one cluster: seconds of Krum (under
+	// the race detector 10,000 down to 1,000, which it slows to seconds).
 	body := gradientsBody(30_000, 60, `,"num_clusters":1`)
+	if raceEnabled {
+		body = gradientsBody(10_000, 60, `,"num_clusters":1`)
+	}
 	run := func(cancelAfter time.Duration) (status int, workerFreeAfterCancel time.Duration) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -140,6 +144,9 @@ func TestAggregateMemoryBudgetIsShared(t *testing.T) {
 	app, _ := testApp(t, map[string]string{"MFN_WORKERS": "4", "MFN_AGGREGATE_MEMORY": "33554432",
 		"MFN_AGGREGATE_MAX_BYTES": "33554432"})
 	body := gradientsBody(600, 1000, `,"num_clusters":1`)
+	if raceEnabled {
+		body = gradientsBody(300, 1000, `,"num_clusters":1`)
+	}
 	budget := app.memory
 	stop := make(chan struct{})
 	var peak atomic.Int64
