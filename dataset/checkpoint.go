@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"mfn/features"
+	"mfn/pattern"
 )
 
 // Checkpoint is the journal of a run in progress: a header naming the run, then one JSON line
@@ -38,7 +39,9 @@ type checkpointLine struct {
 	Growth   int      `json:"growth_events,omitempty"`
 	Turing   int      `json:"turing_activations,omitempty"`
 	Clamping int      `json:"clamping_events,omitempty"`
-	Err      string   `json:"error,omitempty"`
+	// Pattern is a gm row's pattern measure, hex floats (wavelength, predicted, contrast, peak).
+	Pattern []string `json:"pattern,omitempty"`
+	Err     string   `json:"error,omitempty"`
 }
 
 // RunID identifies a plan and feature configuration: a checkpoint only resumes the same run.
@@ -128,6 +131,15 @@ func (c *Checkpoint) load(data []byte, run string) error {
 				return fmt.Errorf("checkpoint %s: %w", c.path, err)
 			}
 			oc.Row = &Row{Features: fv, GrowthEvents: l.Growth, TuringActivations: l.Turing, ClampingEvents: l.Clamping}
+			if len(l.Pattern) == 4 {
+				var pv [4]float64
+				for k, h := range l.Pattern {
+					if pv[k], err = strconv.ParseFloat(h, 64); err != nil {
+						return fmt.Errorf("checkpoint %s: pattern value %q: %w", c.path, h, err)
+					}
+				}
+				oc.Row.Pattern = pattern.Measure{WavelengthCells: pv[0], PredictedWavelengthCells: pv[1], Contrast: pv[2], PeakWavenumber: pv[3]}
+			}
 		}
 		c.done[l.I] = oc
 	}
@@ -151,6 +163,12 @@ func (c *Checkpoint) record(i int, oc *Outcome) error {
 			l.Features = append(l.Features, strconv.FormatFloat(v, 'x', -1, 64))
 		}
 		l.Growth, l.Turing, l.Clamping = oc.Row.GrowthEvents, oc.Row.TuringActivations, oc.Row.ClampingEvents
+		if oc.Row.Model != "" {
+			m := oc.Row.Pattern
+			for _, v := range []float64{m.WavelengthCells, m.PredictedWavelengthCells, m.Contrast, m.PeakWavenumber} {
+				l.Pattern = append(l.Pattern, strconv.FormatFloat(v, 'x', -1, 64))
+			}
+		}
 	}
 	b, _ := json.Marshal(l)
 	c.w.Write(append(b, '\n'))

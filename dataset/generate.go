@@ -10,6 +10,7 @@ import (
 
 	"mfn/features"
 	"mfn/field"
+	"mfn/morph"
 )
 
 // Outcome is the result of one job: a row, or the reason the simulation failed (the
@@ -23,7 +24,8 @@ type Outcome struct {
 type Options struct {
 	// Workers is the number of simulations run at once (default: the number of CPUs).
 	Workers int
-	// Features configures the feature extraction (default: features.DefaultConfig()).
+	// Features configures the feature extraction (default: features.DefaultConfig(), and
+	// features.AdaptiveConfig() for gm jobs).
 	Features *features.Config
 	// Progress, when set, is called after each finished job with the counts so far.
 	Progress func(done, total int)
@@ -52,9 +54,9 @@ var ErrInterrupted = errors.New("dataset generation interrupted")
 // the number of workers.
 func Generate(ctx context.Context, p *Plan, o Options) (*Result, error) {
 	start := time.Now()
-	cfg := features.DefaultConfig()
+	cfg, gmCfg := features.DefaultConfig(), features.AdaptiveConfig()
 	if o.Features != nil {
-		cfg = *o.Features
+		cfg, gmCfg = *o.Features, *o.Features
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -95,7 +97,11 @@ func Generate(ctx context.Context, p *Plan, o Options) (*Result, error) {
 	for range min(workers, max(len(todo), 1)) {
 		wg.Go(func() {
 			for i := range feed {
-				results <- result{i, runJob(p.Jobs[i], cfg)}
+				if p.Jobs[i].Model == morph.ModelGM {
+					results <- result{i, runGMJob(p.Jobs[i], gmCfg)}
+				} else {
+					results <- result{i, runJob(p.Jobs[i], cfg)}
+				}
 			}
 		})
 	}

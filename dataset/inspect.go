@@ -70,6 +70,9 @@ func Inspect(t *Table) *Inspection {
 		}
 	}
 	in.Correlations = strongCorrelations(names, t.Numeric, 0.5, 10)
+	if w := constantWarning(in.Constant, len(names), t.Rows); w != "" {
+		in.Warnings = append(in.Warnings, w)
+	}
 	in.Warnings = append(in.Warnings, sanity(t.Numeric)...)
 	return in
 }
@@ -149,6 +152,18 @@ func pearson(x, y []float64) float64 {
 		return math.NaN()
 	}
 	return sxy / math.Sqrt(sxx*syy)
+}
+
+// constantWarning flags features that carry no information: a column with one value over two
+// or more rows cannot help any model trained on the table (issue 11: the v4.1 presets leave
+// half the feature vector constant, and the reference printed "all sanity checks passed").
+// A single row says nothing about variation, so it gets no warning.
+func constantWarning(constant []string, total, rows int) string {
+	if rows < 2 || len(constant) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d features are constant over %d rows (they carry no information): %v",
+		len(constant), total, rows, constant)
 }
 
 // sanity repeats the reference's checks: D_box in [0, 2.5], V_min ≥ −100, V_max ≤ 50 mV,

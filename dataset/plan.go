@@ -7,6 +7,8 @@ package dataset
 import (
 	"mfn/features"
 	"mfn/field"
+	"mfn/morph"
+	"mfn/pattern"
 )
 
 // Layout is the column set of a generator's rows.
@@ -32,6 +34,11 @@ type Job struct {
 	TuringEnabled    bool    `json:"turing_enabled"`
 	SpikeProbability float64 `json:"spike_probability"`
 	TuringThreshold  float64 `json:"turing_threshold"`
+	// Model is "" for the v4.1 generators, morph.ModelGM for GMSweep's jobs, which carry
+	// their preset and full configuration.
+	Model  string        `json:"model,omitempty"`
+	Preset string        `json:"preset,omitempty"`
+	GM     *morph.Config `json:"gm,omitempty"`
 }
 
 // config is the engine configuration of the job: every other engine parameter at its default.
@@ -60,6 +67,8 @@ type Row struct {
 	GrowthEvents      int
 	TuringActivations int
 	ClampingEvents    int
+	// Pattern is the gm model's pattern measure (zero for v4.1 rows).
+	Pattern pattern.Measure
 }
 
 // Kind is a column's type.
@@ -118,6 +127,8 @@ func Columns(l Layout) []Column {
 			Column{"timestamp", String, func(_ *Row, ri *RunInfo) any { return ri.Timestamp }})
 	case LayoutSweep:
 		cols = append([]Column{id, grid, steps, alpha, turing, seed}, feats...)
+	case LayoutGM:
+		return gmColumns(feats, meta)
 	}
 	return append(cols, meta...)
 }

@@ -35,6 +35,14 @@ type Config struct {
 	StabilityThresholdMV float64 `json:"stability_threshold_mv"`
 	StabilityWindow      int     `json:"stability_window"`
 	Connectivity         int     `json:"connectivity"` // 4 or 8
+	// ThresholdMode chooses fixed (the millivolt thresholds above; also "") or adaptive
+	// thresholds (quantile, otsu) for the fractal and structural features (threshold.go).
+	ThresholdMode ThresholdMode `json:"threshold_mode,omitempty"`
+	// Quantiles are the low, medium and high quantiles of ThresholdQuantile (zero: 0.5, 0.75, 0.9).
+	Quantiles [3]float64 `json:"threshold_quantiles,omitzero"`
+	// MinRangeMV is the field range below which adaptive thresholds find nothing active
+	// (0: DefaultMinRangeMV).
+	MinRangeMV float64 `json:"min_range_mv,omitempty"`
 }
 
 // DefaultConfig is FeatureConfig() / make_feature_config_default().
@@ -90,7 +98,7 @@ func (c Config) Validate() error {
 	case c.Connectivity != 4 && c.Connectivity != 8:
 		return intErr("connectivity must be 4 or 8", "connectivity", c.Connectivity, "4 or 8")
 	}
-	return nil
+	return c.validateThresholdMode()
 }
 
 // ValidateStrict applies validate_feature_config, the checks of the exported
@@ -132,7 +140,7 @@ func (c Config) ValidateStrict() error {
 	if c.Connectivity != 4 && c.Connectivity != 8 {
 		return intErr(fmt.Sprintf("connectivity must be one of (4, 8), got %d", c.Connectivity), "connectivity", c.Connectivity, "4 or 8")
 	}
-	return nil
+	return c.validateThresholdMode()
 }
 
 // Vector is the reference's FeatureVector: the 18 features in canonical order.
@@ -345,7 +353,8 @@ func (ws *workspace) frameFeatures(last []float64, n int, cfg Config, v *Vector)
 	nn := n * n
 
 	// Fractal group: the mask compares volts with the threshold converted back from mV.
-	thr := [3]float64{cfg.ThresholdLowMV / 1000, cfg.ThresholdMedMV / 1000, cfg.ThresholdHighMV / 1000}
+	ws.scratch = grow(ws.scratch, 3*nn)
+	thr := cfg.Thresholds(last, ws.scratch)
 	ws.mask = grow(ws.mask, nn)
 	active := ws.clusters.pack(last, n, thr, ws.mask) // the masks, for the structural group too
 	var err error

@@ -56,6 +56,11 @@ func Instrument(name, typ string, src Source, m *ConnectorMetrics) Source {
 	if m == nil {
 		m = NewConnectorMetrics(nil)
 	}
+	// Every series of the connector exists from the start, at 0: a rate over a counter that
+	// appears only at its first failure is no rate at all (dashboards and alerts see nothing).
+	for _, c := range []*prometheus.CounterVec{m.fetched, m.failed, m.committed, m.rejected} {
+		c.WithLabelValues(name)
+	}
 	return &instrumented{Source: src, name: name, typ: typ, m: m}
 }
 

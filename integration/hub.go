@@ -39,9 +39,10 @@ func Open(cfg Config, reg prometheus.Registerer, log *slog.Logger) (h *Hub, err 
 	}
 	h = &Hub{cfg: cfg, log: log, cm: NewConnectorMetrics(reg), byID: map[string]*Publisher{},
 		rts: map[string][]*Publisher{}, srcs: map[string]*instrumented{}, done: make(chan struct{})}
+	built := h // an error return sets h to nil; the publishers opened so far must still close
 	defer func() {
 		if err != nil {
-			for _, p := range h.pubs {
+			for _, p := range built.pubs {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				_ = p.Close(ctx)
 				cancel()

@@ -16,9 +16,10 @@ import (
 // KafkaSinkConfig is a Kafka publisher's target: an idempotent producer (franz-go's default)
 // with acks from all in-sync replicas, keyed by Message.Key.
 type KafkaSinkConfig struct {
-	Brokers  []string `yaml:"brokers" json:"brokers"`
-	Topic    string   `yaml:"topic" json:"topic"`
-	ClientID string   `yaml:"client_id" json:"client_id"`
+	Brokers       []string         `yaml:"brokers" json:"brokers"`
+	KafkaSecurity `yaml:",inline"` // tls:, sasl: (kafkasec.go)
+	Topic         string           `yaml:"topic" json:"topic"`
+	ClientID      string           `yaml:"client_id" json:"client_id"`
 	// Timeout bounds one batch's delivery (franz-go's record delivery timeout).
 	Timeout Duration `yaml:"timeout" json:"timeout"`
 	// ProduceRetries is how often franz-go itself retries a record before the batch fails
@@ -43,6 +44,9 @@ func (c *KafkaSinkConfig) Defaults() {
 // Validate reports the first bad field, named by its configuration key.
 func (c KafkaSinkConfig) Validate() error {
 	if err := validBrokers(c.Brokers); err != nil {
+		return err
+	}
+	if err := c.KafkaSecurity.Validate(); err != nil {
 		return err
 	}
 	if c.Topic == "" {
@@ -89,6 +93,10 @@ func NewKafkaSink(cfg KafkaSinkConfig, extra ...kgo.Opt) (*KafkaSink, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	sec, err := cfg.KafkaSecurity.opts()
+	if err != nil {
+		return nil, err
+	}
 	opts := append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ClientID(cfg.ClientID),
@@ -98,7 +106,7 @@ func NewKafkaSink(cfg KafkaSinkConfig, extra ...kgo.Opt) (*KafkaSink, error) {
 		kgo.RecordRetries(cfg.ProduceRetries),
 		kgo.ProducerLinger(0), // the Publisher batches; a batch goes out as it is
 		kgo.MetadataMinAge(time.Second),
-	}, extra...)
+	}, append(sec, extra...)...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, err
@@ -140,10 +148,11 @@ func (s *KafkaSink) Close() error {
 // KafkaSourceConfig is a Kafka connector: a consumer-group member reading requests (JSON
 // values) from its topics. Adding members with the same group spreads the partitions.
 type KafkaSourceConfig struct {
-	Brokers  []string `yaml:"brokers" json:"brokers"`
-	Topics   []string `yaml:"topics" json:"topics"`
-	Group    string   `yaml:"group" json:"group"`
-	ClientID string   `yaml:"client_id" json:"client_id"`
+	Brokers       []string         `yaml:"brokers" json:"brokers"`
+	KafkaSecurity `yaml:",inline"` // tls:, sasl: (kafkasec.go)
+	Topics        []string         `yaml:"topics" json:"topics"`
+	Group         string           `yaml:"group" json:"group"`
+	ClientID      string           `yaml:"client_id" json:"client_id"`
 	// MaxPoll bounds the records one Poll returns (one unit of work between commits).
 	MaxPoll int `yaml:"max_poll" json:"max_poll"`
 	// Start is where a group without committed offsets begins: earliest or latest.
@@ -176,6 +185,9 @@ func (c *KafkaSourceConfig) Defaults() {
 // Validate reports the first bad field, named by its configuration key.
 func (c KafkaSourceConfig) Validate() error {
 	if err := validBrokers(c.Brokers); err != nil {
+		return err
+	}
+	if err := c.KafkaSecurity.Validate(); err != nil {
 		return err
 	}
 	if len(c.Topics) == 0 {
@@ -248,6 +260,10 @@ func NewKafkaSource(cfg KafkaSourceConfig, extra ...kgo.Opt) (*KafkaSource, erro
 		start = kgo.NewOffset().AtEnd()
 	}
 	forget := func(_ context.Context, _ *kgo.Client, lost map[string][]int32) { s.forget(lost) }
+	sec, err := cfg.KafkaSecurity.opts()
+	if err != nil {
+		return nil, err
+	}
 	opts := append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ClientID(cfg.ClientID),
@@ -260,7 +276,7 @@ func NewKafkaSource(cfg KafkaSourceConfig, extra ...kgo.Opt) (*KafkaSource, erro
 		kgo.RebalanceTimeout(cfg.RebalanceTimeout.D()),
 		kgo.OnPartitionsRevoked(forget),
 		kgo.OnPartitionsLost(forget),
-	}, extra...)
+	}, append(sec, extra...)...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, err

@@ -19,12 +19,15 @@ import (
 )
 
 // WebhookConfig configures a webhook target. The secret signs every body; give it inline
-// (Secret) or, better, name the environment variable holding it (SecretEnv).
+// (Secret) or, better, name the environment variable (SecretEnv) or the file (SecretFile, e.g.
+// a mounted Kubernetes Secret) holding it.
 type WebhookConfig struct {
-	URL       string            `yaml:"url" json:"url"`
-	Secret    string            `yaml:"secret" json:"secret"`
-	SecretEnv string            `yaml:"secret_env" json:"secret_env"`
-	Headers   map[string]string `yaml:"headers" json:"headers"`
+	URL       string `yaml:"url" json:"url"`
+	Secret    string `yaml:"secret" json:"secret"`
+	SecretEnv string `yaml:"secret_env" json:"secret_env"`
+	// SecretFile is read at start-up; surrounding blanks and newlines are trimmed.
+	SecretFile string            `yaml:"secret_file" json:"secret_file"`
+	Headers    map[string]string `yaml:"headers" json:"headers"`
 	// HealthURL, when set, is fetched with GET by Check (2xx healthy); otherwise Check sends
 	// HEAD to URL and any answer below 500 counts as healthy (the target is up).
 	HealthURL string `yaml:"health_url" json:"health_url"`
@@ -72,11 +75,21 @@ func (c WebhookConfig) Validate() error {
 	}
 	checkURL("url", c.URL, true)
 	checkURL("health_url", c.HealthURL, false)
+	given := 0
+	for _, v := range []string{c.Secret, c.SecretEnv, c.SecretFile} {
+		if v != "" {
+			given++
+		}
+	}
 	switch {
-	case c.Secret != "" && c.SecretEnv != "":
-		errs = append(errs, errors.New("secret, secret_env: both are set (want exactly one)"))
-	case c.Secret == "" && c.SecretEnv == "":
-		errs = append(errs, errors.New("secret, secret_env: neither is set (want exactly one; bodies are signed with HMAC-SHA256)"))
+	case given > 1:
+		errs = append(errs, errors.New("secret, secret_env, secret_file: more than one is set (want exactly one)"))
+	case given == 0:
+		errs = append(errs, errors.New("secret, secret_env, secret_file: none is set (want exactly one; bodies are signed with HMAC-SHA256)"))
+	case c.SecretFile != "":
+		if _, err := readSecretFile(c.SecretFile); err != nil {
+			errs = append(errs, fmt.Errorf("secret_file: %w", err))
+		}
 	case c.SecretEnv != "" && os.Getenv(c.SecretEnv) == "":
 		bad("secret_env", strconv.Quote(c.SecretEnv), "the name of a set, non-empty environment variable")
 	}
@@ -110,6 +123,12 @@ func NewWebhookSink(c WebhookConfig) (Sink, error) {
 	secret := c.Secret
 	if c.SecretEnv != "" {
 		secret = os.Getenv(c.SecretEnv)
+	}
+	if c.SecretFile != "" {
+		var err error
+		if secret, err = readSecretFile(c.SecretFile); err != nil {
+			return nil, fmt.Errorf("webhook: secret_file: %w", err)
+		}
 	}
 	tr := c.transport(c.Timeout.D())
 	return &webhookSink{cfg: c, secret: []byte(secret), client: &http.Client{Transport: tr, Timeout: c.Timeout.D()}}, nil
@@ -247,4 +266,25 @@ func (s *webhookSink) Check(ctx context.Context) error {
 func (s *webhookSink) Close() error {
 	s.client.CloseIdleConnections()
 	return nil
+}
+
+// readSecretFile reads a secret from a file (at most 64 KiB), trimmed; empty is an error.
+func readSecretFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 64<<10+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > 64<<10 {
+		return "", fmt.Errorf("%s is larger than 64 KiB", path)
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return v, nil
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -265,8 +267,9 @@ func TestWebhookConfigValidate(t *testing.T) {
 	}{
 		{func(c *WebhookConfig) { c.URL = "ftp://x" }, `url: "ftp://x" is not allowed (want an absolute http:// or https:// URL)`},
 		{func(c *WebhookConfig) { c.URL = "" }, `url: "" is not allowed`},
-		{func(c *WebhookConfig) { c.Secret = "inline" }, "secret, secret_env: both are set"},
-		{func(c *WebhookConfig) { c.SecretEnv = "" }, "secret, secret_env: neither is set"},
+		{func(c *WebhookConfig) { c.Secret = "inline" }, "secret, secret_env, secret_file: more than one is set"},
+		{func(c *WebhookConfig) { c.SecretEnv = "" }, "secret, secret_env, secret_file: none is set"},
+		{func(c *WebhookConfig) { c.SecretEnv, c.SecretFile = "", "/nonexistent/secret" }, "secret_file: open /nonexistent/secret"},
 		{func(c *WebhookConfig) { c.SecretEnv = "MFN_TEST_UNSET_VARIABLE" }, `secret_env: "MFN_TEST_UNSET_VARIABLE" is not allowed`},
 		{func(c *WebhookConfig) { c.Timeout = Duration(time.Hour) }, "timeout: 1h0m0s is not allowed (want 1ms..10m)"},
 		{func(c *WebhookConfig) { c.MaxConnsPerHost = -1 }, "max_conns_per_host: -1 is not allowed (want 1..10000)"},
@@ -310,5 +313,36 @@ func TestWebhookCheck(t *testing.T) {
 	var s Sink = newTestWebhook(t, srv.URL, nil)
 	if err := s.Check(ctx); err == nil || errors.Is(err, context.Canceled) {
 		t.Errorf("closed server: %v", err)
+	}
+}
+
+// The signing secret from a file (a mounted Secret): bodies verify with the file's contents,
+// trimmed of the newline that `kubectl create secret --from-file` keeps.
+func TestWebhookSecretFromFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "webhook-secret")
+	if err := os.WriteFile(file, []byte("from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	var hdr http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ = io.ReadAll(r.Body)
+		hdr = r.Header.Clone()
+	}))
+	defer srv.Close()
+	s, err := NewWebhookSink(WebhookConfig{URL: srv.URL, SecretFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(context.Background(), []Message{testMsg(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyWebhook([]byte("from-a-file"), hdr, body, time.Minute, time.Now()); err != nil {
+		t.Errorf("signature with the file's secret: %v", err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	if _, err := NewWebhookSink(WebhookConfig{URL: srv.URL, SecretFile: empty}); err == nil || !strings.Contains(err.Error(), "is empty") {
+		t.Errorf("empty secret file: %v", err)
 	}
 }

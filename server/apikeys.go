@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -11,10 +9,10 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
+	"mfn/apikey"
 	"mfn/limits"
 )
 
@@ -23,6 +21,7 @@ import (
 // key can be rotated without a restart: add the new key, move the clients, remove the old one.
 // Only SHA-256 digests of the keys are kept; keys are never logged.
 type APIKeys struct {
+	now      func() time.Time // time.Now; tests move it
 	required bool
 	static   []string
 	file     string
@@ -31,13 +30,14 @@ type APIKeys struct {
 
 type keySet struct {
 	digests [][sha256.Size]byte
-	ids     []string // short fingerprints, safe to log and to key rate-limit buckets
+	ids     []string       // short fingerprints, safe to log and to key rate-limit buckets
+	entries []apikey.Entry // labels and expiry (zero: never); Key is cleared
 }
 
 // NewAPIKeys builds the key set. With a key file, the file must be readable; when keys are
 // required, at least one key must be configured.
 func NewAPIKeys(required bool, static []string, file string) (*APIKeys, error) {
-	k := &APIKeys{required: required, static: static, file: file}
+	k := &APIKeys{now: time.Now, required: required, static: static, file: file}
 	if _, err := k.Reload(); err != nil {
 		return nil, err
 	}
@@ -52,7 +52,10 @@ func (k *APIKeys) Count() int { return len(k.set.Load().ids) }
 
 // Reload re-reads the key file. On any error the previous keys stay in force.
 func (k *APIKeys) Reload() (int, error) {
-	keys := append([]string(nil), k.static...)
+	var keys []apikey.Entry
+	for _, key := range k.static {
+		keys = append(keys, apikey.Entry{Key: key})
+	}
 	if k.file != "" {
 		fromFile, err := readKeyFile(k.file)
 		if err != nil {
@@ -65,41 +68,33 @@ func (k *APIKeys) Reload() (int, error) {
 	}
 	s := &keySet{}
 	seen := map[[sha256.Size]byte]bool{}
-	for _, key := range keys {
-		d := sha256.Sum256([]byte(key))
+	for _, e := range keys {
+		d := sha256.Sum256([]byte(e.Key))
 		if seen[d] {
 			continue
 		}
 		seen[d] = true
 		s.digests = append(s.digests, d)
 		s.ids = append(s.ids, hex.EncodeToString(d[:6]))
+		e.Key = ""
+		s.entries = append(s.entries, e)
 	}
 	k.set.Store(s)
 	return len(s.ids), nil
 }
 
-// readKeyFile reads one key per line; blank lines and lines starting with # are skipped.
-func readKeyFile(path string) ([]string, error) {
+// readKeyFile reads the key file: one key per line, optionally with id=, created= and
+// expires= attributes (package apikey; `mfn keys` writes it).
+func readKeyFile(path string) ([]apikey.Entry, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("MFN_API_KEYS_FILE: %w", err)
 	}
-	var keys []string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for line := 1; sc.Scan(); line++ {
-		s := strings.TrimSpace(sc.Text())
-		if s == "" || strings.HasPrefix(s, "#") {
-			continue
-		}
-		if strings.ContainsAny(s, " \t") {
-			return nil, fmt.Errorf("MFN_API_KEYS_FILE %s line %d: a key must not contain blanks", path, line)
-		}
-		keys = append(keys, s)
+	entries, err := apikey.Parse("MFN_API_KEYS_FILE "+path, b)
+	if err != nil {
+		return nil, err
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("MFN_API_KEYS_FILE %s: %w", path, err)
-	}
-	return keys, nil
+	return entries, nil
 }
 
 // Check compares the presented key with every valid key in constant time (per key, and
@@ -116,7 +111,7 @@ func (k *APIKeys) Check(presented string) (id string, ok bool) {
 			match = i
 		}
 	}
-	if match < 0 {
+	if match < 0 || !s.entries[match].Valid(k.now()) {
 		return "", false
 	}
 	return s.ids[match], true

@@ -39,7 +39,7 @@ func TestAPIKeysFromFile(t *testing.T) {
 		t.Errorf("fingerprints %q %q", id1, id2)
 	}
 	// A bad reload keeps the current keys.
-	writeFile(t, file, "a key with blanks\n")
+	writeFile(t, file, "a key with blanks\n") // "key" is not an attribute
 	if _, err := k.Reload(); err == nil {
 		t.Error("a key with blanks was accepted")
 	}

@@ -23,23 +23,24 @@ import (
 // App is a configured service: the handler and everything it owns (worker pool, key stores,
 // tracer, certificate reloader), with its lifecycle.
 type App struct {
-	cfg       Config
-	log       *slog.Logger
-	metrics   *Metrics
-	tracing   *Tracing
-	keys      *APIKeys
-	ring      *Keyring
-	pool      *Pool
-	readiness *Readiness
-	streams   *stream.Hub
-	certs     *certReloader
-	keysStamp fileStamp
-	logBuf    *lineBuffer // nil when logs go straight to their writer
-	handler   http.Handler
-	hub       *integration.Hub // nil without an integrations file
-	memory    *limits.Memory   // the aggregations' memory budget
-	authFails *limits.FailedAuth
-	closeOnce sync.Once
+	cfg          Config
+	log          *slog.Logger
+	metrics      *Metrics
+	tracing      *Tracing
+	keys         *APIKeys
+	ring         *Keyring
+	pool         *Pool
+	readiness    *Readiness
+	streams      *stream.Hub
+	certs        *certReloader
+	keysStamp    fileStamp
+	logBuf       *lineBuffer   // nil when logs go straight to their writer
+	redisLimiter *RedisLimiter // nil unless MFN_RATE_LIMIT_REDIS_URL is set
+	handler      http.Handler
+	hub          *integration.Hub // nil without an integrations file
+	memory       *limits.Memory   // the aggregations' memory budget
+	authFails    *limits.FailedAuth
+	closeOnce    sync.Once
 }
 
 // Open builds the service from cfg, logging to logOut. It loads the API keys, the crypto key
@@ -64,6 +65,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 	if a.keys, err = NewAPIKeys(cfg.APIKeyRequired, cfg.APIKeys, cfg.APIKeysFile); err != nil {
 		return nil, err
 	}
+	a.metrics.reg.MustRegister(newKeyCollector(a.keys))
 	if cfg.APIKeysFile != "" {
 		a.keysStamp, _ = statStamp(cfg.APIKeysFile)
 	}
@@ -96,8 +98,17 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 	}
 	a.memory, a.authFails = cfg.Limits.memory(), cfg.Limits.failedAuth()
 	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub, a.pool, a.authFails)
+	var limiter RateLimiter
+	if cfg.RateLimitEnabled && cfg.RateLimitRedisURL != "" {
+		if a.redisLimiter, err = NewRedisLimiter(cfg.RateLimitRedisURL, cfg.RateLimitRedisFailOpen, cfg.RateLimitRedisTimeout,
+			cfg.RateLimitRequests, cfg.RateLimitWindow, cfg.RateLimitRoutes, a.metrics, a.log); err != nil {
+			a.Close()
+			return nil, err
+		}
+		limiter = a.redisLimiter
+	}
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
-		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams,
+		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams, RateLimiter: limiter,
 		Memory: a.memory, FailedAuth: a.authFails})
 	if err != nil {
 		a.Close()
@@ -135,6 +146,9 @@ func (a *App) Close() {
 		}
 		if a.logBuf != nil {
 			a.logBuf.Close()
+		}
+		if a.redisLimiter != nil {
+			a.redisLimiter.Close()
 		}
 	})
 }

@@ -63,6 +63,18 @@ func Summary(cfg Config) string {
 	}
 	sort.Strings(routes)
 	fmt.Fprintf(&b, ", routes %s; trusted proxies %d\n", strings.Join(routes, ","), len(cfg.TrustedProxies))
+	if cfg.RateLimitEnabled {
+		if cfg.RateLimitRedisURL != "" {
+			fail := "closed (refused with 429)"
+			if cfg.RateLimitRedisFailOpen {
+				fail = "open (each replica's own limits)"
+			}
+			fmt.Fprintf(&b, "rate limits shared by every replica through Redis %s; when Redis does not answer within %v: fail %s\n",
+				redactURL(cfg.RateLimitRedisURL), cfg.RateLimitRedisTimeout, fail)
+		} else {
+			fmt.Fprintln(&b, "rate limits are per replica: N replicas allow N times each limit (set MFN_RATE_LIMIT_REDIS_URL to share them)")
+		}
+	}
 	fmt.Fprintf(&b, "cors origins %q\n", cfg.CORSOrigins)
 	if cfg.CryptoEnabled {
 		file := cfg.CryptoKeyFile

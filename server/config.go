@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"runtime"
 	"slices"
 	"strconv"
@@ -25,11 +26,16 @@ type Config struct {
 	RateLimitRequests int
 	RateLimitWindow   time.Duration
 	RateLimitRoutes   map[string]int // route → capacity per window (reference defaults, then MFN_RATE_LIMIT_ROUTES)
-	TrustedProxies    []netip.Prefix
+	// Shared limits across replicas (redislimit.go); empty URL: each replica limits alone.
+	RateLimitRedisURL      string
+	RateLimitRedisFailOpen bool
+	RateLimitRedisTimeout  time.Duration
+	TrustedProxies         []netip.Prefix
 
 	LogLevel       slog.Level
 	LogFormat      string        // json or text
 	LogFlush       time.Duration // batching of log writes to a file; 0: one write per line
+	AccessLog      AccessLogMode // MFN_ACCESS_LOG: all, errors or sampled:N
 	MetricsEnabled bool
 	CORSOrigins    []string
 
@@ -176,6 +182,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.RateLimitRequests = p.integer("MFN_RATE_LIMIT_REQUESTS", 100, 1, 1_000_000_000)
 	c.RateLimitWindow = p.duration("MFN_RATE_LIMIT_WINDOW", 60*time.Second, time.Second, 24*time.Hour)
 	c.RateLimitRoutes = parseRouteLimits(p, getenv("MFN_RATE_LIMIT_ROUTES"))
+	c.RateLimitRedisURL = strings.TrimSpace(getenv("MFN_RATE_LIMIT_REDIS_URL"))
+	if c.RateLimitRedisURL != "" && !strings.HasPrefix(c.RateLimitRedisURL, "redis://") && !strings.HasPrefix(c.RateLimitRedisURL, "rediss://") && !strings.HasPrefix(c.RateLimitRedisURL, "unix://") {
+		p.addf("MFN_RATE_LIMIT_REDIS_URL=%q is not allowed (want redis://[user:password@]host:port[/db], rediss:// for TLS, or unix://)", redactURL(c.RateLimitRedisURL))
+	}
+	c.RateLimitRedisFailOpen = p.oneOf("MFN_RATE_LIMIT_REDIS_FAIL", "open", strings.ToLower, "open", "closed") == "open"
+	c.RateLimitRedisTimeout = p.duration("MFN_RATE_LIMIT_REDIS_TIMEOUT", 100*time.Millisecond, time.Millisecond, 10*time.Second)
 	c.TrustedProxies = parsePrefixes(p, "MFN_TRUSTED_PROXIES", getenv("MFN_TRUSTED_PROXIES"))
 
 	c.LogLevel = parseLevel(p, getenv("MFN_LOG_LEVEL"))
@@ -185,6 +197,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.LogFormat = p.oneOf("MFN_LOG_FORMAT", defFormat, strings.ToLower, "json", "text")
 	c.LogFlush = p.duration("MFN_LOG_FLUSH_INTERVAL", 100*time.Millisecond, 0, 10*time.Second)
+	c.AccessLog = parseAccessLog(p, getenv("MFN_ACCESS_LOG"))
 	c.MetricsEnabled = p.boolean("MFN_METRICS_ENABLED", true)
 	c.CORSOrigins = corsDefaults(c.Env)
 	if v, set := getenvSet(getenv, "MFN_CORS_ORIGINS"); set {
@@ -304,4 +317,15 @@ func parsePrefixes(p *problems, name, v string) []netip.Prefix {
 		p.addf("%s item %q: must be an IP address or a CIDR prefix such as 10.0.0.0/8", name, item)
 	}
 	return out
+}
+
+// redactURL hides the password of a URL for messages.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return s
 }

@@ -69,7 +69,8 @@ func FuzzNernst(f *testing.F) {
 }
 
 func FuzzSimulate(f *testing.F) {
-	fuzzEndpoint(f, "/simulate", `{"seed":3,"grid_size":32,"steps":40,"alpha":0.1,"spike_probability":0.5,"turing_enabled":false}`)
+	fuzzEndpoint(f, "/simulate", `{"seed":3,"grid_size":32,"steps":40,"alpha":0.1,"spike_probability":0.5,"turing_enabled":false}`,
+		`{"model":"gm","preset":"stripes","grid_size":16,"steps":20,"params":{"d_i":3}}`, `{"model":"gm","params":{"d_a":1e308}}`)
 }
 
 func FuzzValidate(f *testing.F) {

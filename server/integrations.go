@@ -47,7 +47,7 @@ func publishSimulate(ctx context.Context, hub *integration.Hub, req simulateRequ
 	}
 	v, err := json.Marshal(simulatePublished{RequestID: id, Response: response, Request: simjob.Request{
 		Seed: req.Seed, GridSize: req.GridSize, Steps: req.Steps, Alpha: req.Alpha,
-		SpikeProbability: req.SpikeProbability, TuringEnabled: req.TuringEnabled}})
+		SpikeProbability: req.SpikeProbability, TuringEnabled: req.TuringEnabled, Spec: req.Model}})
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func publishStream(hub *integration.Hub, log *slog.Logger) func(context.Context,
 	return func(ctx context.Context, p stream.SimParams, complete json.RawMessage) {
 		v, err := json.Marshal(streamPublished{Steps: p.Steps, Complete: complete, Params: simjob.Request{
 			Seed: p.Seed, GridSize: p.GridSize, Steps: p.Steps, Alpha: p.Alpha,
-			SpikeProbability: p.SpikeProbability, TuringEnabled: p.TuringEnabled}})
+			SpikeProbability: p.SpikeProbability, TuringEnabled: p.TuringEnabled, Spec: p.Model}})
 		if err == nil {
 			err = hub.Publish(context.WithoutCancel(ctx), integration.RouteStream,
 				integration.Message{Key: "stream-" + newUUID(), Value: v, Time: time.Now().UTC()})

@@ -118,6 +118,8 @@ func TestResponsesMatchContract(t *testing.T) {
 		{"POST", "/nernst", `{"concentration_out_molar":"x"`, nil, 422},
 		{"POST", "/simulate", `{"grid_size":16,"steps":8}`, nil, 200},
 		{"POST", "/simulate", `{"alpha":0.3}`, nil, 422},
+		{"POST", "/simulate", `{"model":"gm","preset":"spots","grid_size":16,"steps":50}`, nil, 200},
+		{"POST", "/simulate", `{"model":"gm","preset":"zebra"}`, nil, 422},
 		{"POST", "/validate", `{"grid_size":16,"steps":8}`, nil, 200},
 		{"POST", "/validate", `{"epochs":0}`, nil, 422},
 		{"POST", "/federated/aggregate", grads, nil, 200},

@@ -168,7 +168,7 @@ func inPrefixes(ip netip.Addr, ps []netip.Prefix) bool {
 
 // withRateLimit takes a token per request from the bucket of its API key (or, without one,
 // its client address) and route; an empty bucket answers 429 with Retry-After.
-func withRateLimit(l *Limiter, trusted []netip.Prefix, m *Metrics) func(http.Handler) http.Handler {
+func withRateLimit(l RateLimiter, trusted []netip.Prefix, m *Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := recordOf(r.Context())

@@ -52,6 +52,8 @@ type Deps struct {
 	Memory *limits.Memory
 	// FailedAuth limits failed authentications per client address (nil: one from Config.Limits).
 	FailedAuth *limits.FailedAuth
+	// RateLimiter decides rate limits when they are on (nil: a per-replica Limiter).
+	RateLimiter RateLimiter
 }
 
 // NewReadiness returns the readiness state /ready reports.
@@ -94,14 +96,17 @@ func NewServer(d Deps) (http.Handler, error) {
 	mux := http.NewServeMux()
 	addRoutes(mux, s)
 
-	mw := []func(http.Handler) http.Handler{withRequestID, withRecovery(s.log), withAccessLog(s.log)}
+	mw := []func(http.Handler) http.Handler{withRequestID, withRecovery(s.log), withAccessLog(s.log, d.Config.AccessLog)}
 	if d.Config.MetricsEnabled {
 		mw = append(mw, withMetrics(s.metrics))
 	}
 	_, noopProvider := tr.Provider.(noop.TracerProvider)
 	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys, fails, d.Config.TrustedProxies))
 	if d.Config.RateLimitEnabled {
-		limiter := NewLimiter(d.Config.RateLimitRequests, d.Config.RateLimitWindow, d.Config.RateLimitRoutes)
+		limiter := d.RateLimiter
+		if limiter == nil {
+			limiter = NewLimiter(d.Config.RateLimitRequests, d.Config.RateLimitWindow, d.Config.RateLimitRoutes)
+		}
 		mw = append(mw, withRateLimit(limiter, d.Config.TrustedProxies, s.metrics))
 	}
 	mw = append(mw, withBodyLimit(d.Config.MaxBodyBytes), withTimeout(d.Config.HandlerTimeout))

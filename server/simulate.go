@@ -12,7 +12,9 @@ import (
 
 	"mfn/field"
 	"mfn/fractal"
+	"mfn/gmspec"
 	"mfn/integration"
+	"mfn/morph"
 	"mfn/npexact"
 	"mfn/rng"
 )
@@ -28,6 +30,9 @@ type simulateRequest struct {
 	Alpha            float64
 	SpikeProbability float64
 	TuringEnabled    bool
+	// Model selects the model (simulate_gm.go); GM is the gm run's configuration.
+	Model gmspec.Spec
+	GM    morph.Config
 }
 
 // simulateResult is the reference's SimulateResponse.
@@ -47,6 +52,9 @@ func decodeSimulate(r *http.Request) (simulateRequest, field.LegacyParams, error
 		return req, field.LegacyParams{}, err
 	}
 	f.seedField("seed", &req.Seed, math.MaxUint64)
+	if readModel(f, &req.Model); req.Model.IsGM() {
+		return decodeSimulateGM(f, req)
+	}
 	f.intField("grid_size", &req.GridSize, false, 8, 256)
 	f.intField("steps", &req.Steps, false, 1, 1000)
 	f.floatField("alpha", &req.Alpha, false, floatBounds{ge: bound(0), le: bound(1)})
@@ -123,6 +131,10 @@ func handleSimulate(pool *Pool, m *Metrics, tracer trace.Tracer, hub *integratio
 		req, p, err := decodeSimulate(r)
 		if err != nil {
 			writeError(w, r, err)
+			return
+		}
+		if req.Model.IsGM() {
+			serveSimulateGM(w, r, pool, m, tracer, hub, req)
 			return
 		}
 		res, err := Run(r.Context(), pool, func(ctx context.Context) (simulateResult, error) {

@@ -96,7 +96,23 @@ func TestUIInBrowser(t *testing.T) {
 	if s := eval(`document.getElementById("status").textContent`); s != "stopped" {
 		t.Errorf("status after stop %q", s)
 	}
-	// The server ends the stream once the page has stopped.
+	// The page's default is the gm model; the v4.1 model is one choice away, with its own
+	// fields, and runs to completion.
+	if eval(`window.mfn.last && window.mfn.last.total_steps === 1000 && document.getElementById("alpha").offsetParent === null`) != true {
+		t.Error("the first run was not gm with 1000 steps, or v4.1's alpha field is visible")
+	}
+	step("choose v4.1", chromedp.SetValue(chromedp.ID("model"), "v4.1"))
+	eval(`document.getElementById("model").dispatchEvent(new Event("change"))`)
+	step("steps", chromedp.SetValue(chromedp.ID("steps"), "30"))
+	step("start v4.1", chromedp.Click(chromedp.ID("start")))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("status").textContent.startsWith("complete")`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("v4.1 run did not complete: %v (status %v)", err, eval(`document.getElementById("status").textContent`))
+	}
+	if eval(`window.mfn.last.total_steps === 30 && document.getElementById("alpha").offsetParent !== null`) != true {
+		t.Error("the v4.1 run did not take 30 steps, or its alpha field is hidden")
+	}
+
+	// The server ends the stream once the page has stopped or its run completed.
 	for i := 0; app.streams.Open() != 0; i++ {
 		if i > 500 {
 			t.Fatalf("%d streams still open after stop", app.streams.Open())

@@ -17,7 +17,9 @@ import (
 
 	"mfn/features"
 	"mfn/field"
+	"mfn/gmspec"
 	"mfn/integration"
+	"mfn/morph"
 )
 
 // Request is a simulation request: the fields of POST /simulate's body, with its defaults,
@@ -31,6 +33,11 @@ type Request struct {
 	Alpha            float64 `json:"alpha"`
 	SpikeProbability float64 `json:"spike_probability"`
 	TuringEnabled    bool    `json:"turing_enabled"`
+	// Spec selects the model: "model", "preset", "params" (gmspec). Without "model" the
+	// request is v4.1's, as before; with "model": "gm" the v4.1 fields alpha,
+	// spike_probability and turing_enabled are refused and grid_size/steps default to the
+	// preset's when absent.
+	gmspec.Spec
 }
 
 // The service's caps on a request (POST /simulate's), and the worker's bound on the history
@@ -62,12 +69,39 @@ func Decode(data []byte) (Request, error) {
 	if dec.More() {
 		return r, errors.New("request: more than one JSON value")
 	}
+	if r.IsGM() {
+		// Absent sizes are the preset's, not POST /simulate's v4.1 defaults.
+		var given map[string]json.RawMessage
+		if json.Unmarshal(data, &given) == nil {
+			if _, ok := given["grid_size"]; !ok {
+				r.GridSize = 0
+			}
+			if _, ok := given["steps"]; !ok {
+				r.Steps = 0
+			}
+			for _, name := range []string{"alpha", "spike_probability", "turing_enabled"} {
+				if _, ok := given[name]; ok {
+					return r, fmt.Errorf("%s: a parameter of the v4.1 model; with \"model\": \"gm\" give preset and params", name)
+				}
+			}
+		}
+		c, err := r.Spec.Config(r.Seed, r.GridSize, r.Steps)
+		r.GridSize, r.Steps = c.GridSize, c.Steps
+		return r, err
+	}
 	return r, r.Validate()
 }
 
 // Validate applies the service's caps, then the engine's own bounds (field.Config.Validate:
 // α below its stability limit, …), then the worker's history bound.
 func (r Request) Validate() error {
+	if err := r.Spec.Check(); err != nil {
+		return err
+	}
+	if r.IsGM() {
+		_, err := r.Spec.Config(r.Seed, r.GridSize, r.Steps)
+		return err
+	}
 	switch {
 	case r.GridSize < 8 || r.GridSize > maxGrid:
 		return fmt.Errorf("grid_size: %d is not allowed (want 8..%d)", r.GridSize, maxGrid)
@@ -100,6 +134,9 @@ type Result struct {
 // frames as they come (features.Stream, bit for bit those of the history) and lets the engine
 // skip the activator/inhibitor means nobody reads: O(grid²) memory, and 2-3x less work.
 func Run(r Request) (Result, error) {
+	if r.IsGM() {
+		return runGM(r)
+	}
 	c := r.config()
 	s, err := features.NewStream(c.GridSize, c.Steps, features.DefaultConfig())
 	if err != nil {
@@ -113,6 +150,29 @@ func Run(r Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	return Result{Request: r, Features: v.Map(), GrowthEvents: res.GrowthEvents,
+		ElapsedMS: float64(res.Elapsed) / float64(time.Millisecond)}, nil
+}
+
+// runGM is Run for the gm model: its features with the model's adaptive thresholds.
+func runGM(r Request) (Result, error) {
+	c, err := r.Spec.Config(r.Seed, r.GridSize, r.Steps)
+	if err != nil {
+		return Result{}, err
+	}
+	s, err := features.NewStream(c.GridSize, c.Steps, features.AdaptiveConfig())
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := morph.Run(context.Background(), c, morph.RunOptions{Frame: s.Push})
+	if err != nil {
+		return Result{}, err
+	}
+	v, err := s.Vector()
+	if err != nil {
+		return Result{}, err
+	}
+	r.GridSize, r.Steps = c.GridSize, c.Steps
 	return Result{Request: r, Features: v.Map(), GrowthEvents: res.GrowthEvents,
 		ElapsedMS: float64(res.Elapsed) / float64(time.Millisecond)}, nil
 }

@@ -8,7 +8,9 @@ import (
 
 	"mfn/features"
 	"mfn/field"
+	"mfn/gmspec"
 	"mfn/integration"
+	"mfn/morph"
 )
 
 func TestProcessPublishesTheFeatureVector(t *testing.T) {
@@ -60,15 +62,21 @@ func TestProcessKeyWithoutMessageKey(t *testing.T) {
 
 func TestDecodeRefusesBadRequests(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"grid_size": 4}`:                  "grid_size: 4",
-		`{"steps": 0}`:                      "steps: 0",
-		`{"grid_size": 256, "steps": 1000}`: "grid_size²·steps",
-		`{"alpha": 0.9}`:                    "alpha",
-		`{"seed": -1}`:                      "seed",
-		`{"grid": 64}`:                      "unknown field",
-		`{"steps": "many"}`:                 "steps",
-		`not json`:                          "request",
-		`{} {}`:                             "more than one",
+		`{"grid_size": 4}`:                      "grid_size: 4",
+		`{"steps": 0}`:                          "steps: 0",
+		`{"grid_size": 256, "steps": 1000}`:     "grid_size²·steps",
+		`{"alpha": 0.9}`:                        "alpha",
+		`{"seed": -1}`:                          "seed",
+		`{"grid": 64}`:                          "unknown field",
+		`{"steps": "many"}`:                     "steps",
+		`not json`:                              "request",
+		`{} {}`:                                 "more than one",
+		`{"model": "v5"}`:                       `model="v5"`,
+		`{"preset": "spots"}`:                   `preset="spots": must be used only with "model": "gm"`,
+		`{"model": "gm", "preset": "zebra"}`:    `preset="zebra"`,
+		`{"model": "gm", "steps": 30000}`:       "steps=30000",
+		`{"model": "gm", "params": {"d_a": 0}}`: "params.d_a=0",
+		`{"model": "gm", "alpha": 0.1}`:         "alpha: a parameter of the v4.1 model",
 	} {
 		if _, err := Decode([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Decode(%s) = %v, want an error naming %q", in, err, want)
@@ -77,12 +85,19 @@ func TestDecodeRefusesBadRequests(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{`{}`, `{"seed": 1, "grid_size": 8, "steps": 1}`, `{"alpha": 1e308}`, `[]`, `{"steps": 1e99}`} {
+	for _, s := range []string{`{}`, `{"seed": 1, "grid_size": 8, "steps": 1}`, `{"model": "gm", "preset": "spots", "steps": 5}`, `{"model": "gm", "params": {"d_i": 1e9}}`, `{"alpha": 1e308}`, `[]`, `{"steps": 1e99}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := Decode(data)
-		if err == nil && (r.GridSize < 8 || r.GridSize > maxGrid || r.Steps < 1 || r.Steps > maxSteps) {
+		if err != nil {
+			return
+		}
+		if r.IsGM() {
+			if gmspec.Bounds(r.GridSize, r.Steps) != nil {
+				t.Fatalf("accepted %+v", r)
+			}
+		} else if r.GridSize < 8 || r.GridSize > maxGrid || r.Steps < 1 || r.Steps > maxSteps {
 			t.Fatalf("accepted %+v", r)
 		}
 	})
@@ -117,5 +132,30 @@ func TestRunMatchesTheHistoryPath(t *testing.T) {
 				t.Errorf("%+v: %s = %v, history path %v", r, name, g, w)
 			}
 		}
+	}
+}
+
+func TestProcessGM(t *testing.T) {
+	out, err := Process(context.Background(), integration.Message{Key: "gm-1",
+		Value: []byte(`{"model": "gm", "preset": "spots", "seed": 3, "grid_size": 32, "steps": 3000}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	if err := json.Unmarshal(out.Value, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Request.Model != "gm" || res.Request.Preset != "spots" || res.Request.Steps != 3000 || len(res.Features) != features.Count {
+		t.Fatalf("result %+v", res)
+	}
+	// The adaptive thresholds make the fractal features informative (v4.1's are 0).
+	if d := res.Features["D_box"]; !(d > 1 && d < 2) || res.Features["f_active"] == 0 {
+		t.Errorf("D_box %v, f_active %v", d, res.Features["f_active"])
+	}
+	// Absent sizes are the preset's.
+	r, err := Decode([]byte(`{"model": "gm", "preset": "labyrinth"}`))
+	p, _ := morph.LookupPreset("labyrinth")
+	if err != nil || r.GridSize != p.Config.GridSize || r.Steps != p.Config.Steps {
+		t.Errorf("defaults: %v %+v", err, r)
 	}
 }

@@ -24,24 +24,36 @@ type featureValues [len(featureKeys)]float64
 // computeFeatures computes the feature stream's values on an n×n field in volts; scratch
 // (n² values, reused across frames) is overwritten.
 func computeFeatures(f []float64, n int, scratch []float64) featureValues {
+	return computeFeaturesWith(f, n, scratch, isActive)
+}
+
+// isActive is the reference's activity test: |F| > 0.01 V.
+func isActive(v float64) bool { return math.Abs(v) > activeV }
+
+// computeFeaturesWith is computeFeatures with another activity test (the gm model's Otsu
+// threshold: every cell of a gm field has |V| > 10 mV).
+func computeFeaturesWith(f []float64, n int, scratch []float64, active func(float64) bool) featureValues {
 	lo, hi := npexact.MinMax(f)
-	active := 0
+	count := 0
 	sq := scratch[:len(f)]
 	for i, v := range f {
-		if math.Abs(v) > activeV {
-			active++
+		if active(v) {
+			count++
 		}
 		sq[i] = v * v
 	}
 	sum := npexact.Sum(sq)
-	return featureValues{npexact.Mean(f) * 1000, npexact.Std(f) * 1000, lo * 1000, hi * 1000, float64(active),
-		float64(active) / float64(n*n), boxCountDimension(f, n), sum, spatialVariance(f, n, sq)}
+	return featureValues{npexact.Mean(f) * 1000, npexact.Std(f) * 1000, lo * 1000, hi * 1000, float64(count),
+		float64(count) / float64(n*n), boxCountDimensionWith(f, n, active), sum, spatialVariance(f, n, sq)}
 }
 
 // boxCountDimension is the stream's box-count dimension: boxes of 2, 4, 8, 16 tiling
 // ⌊n/s⌋² full boxes, counted when any cell has |F| > 0.01; D = clip(−slope, 0, 2) of
 // ln count against ln size between the first and last size. NaN when no cell is active.
-func boxCountDimension(f []float64, n int) float64 {
+func boxCountDimension(f []float64, n int) float64 { return boxCountDimensionWith(f, n, isActive) }
+
+// boxCountDimensionWith is boxCountDimension with another activity test.
+func boxCountDimensionWith(f []float64, n int, active func(float64) bool) float64 {
 	var sizes, counts []float64
 	for _, s := range [...]int{2, 4, 8, 16} {
 		if s > n {
@@ -51,7 +63,7 @@ func boxCountDimension(f []float64, n int) float64 {
 		c := 0
 		for bi := range m {
 			for bj := range m {
-				if boxActive(f, n, bi*s, bj*s, s) {
+				if boxActive(f, n, bi*s, bj*s, s, active) {
 					c++
 				}
 			}
@@ -69,10 +81,10 @@ func boxCountDimension(f []float64, n int) float64 {
 	return math.Min(math.Max(-slope, 0), 2)
 }
 
-func boxActive(f []float64, n, r0, c0, s int) bool {
+func boxActive(f []float64, n, r0, c0, s int, active func(float64) bool) bool {
 	for r := r0; r < r0+s; r++ {
 		for _, v := range f[r*n+c0 : r*n+c0+s] {
-			if math.Abs(v) > activeV {
+			if active(v) {
 				return true
 			}
 		}

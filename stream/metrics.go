@@ -32,5 +32,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		reg = prometheus.NewRegistry()
 	}
 	reg.MustRegister(m.connections, m.frames, m.dropped, m.closes, m.rejected, m.errors)
+	// The series that count rare events exist from the start, at 0, so that rates over them
+	// are 0 rather than absent (the dashboards' panels and the live Prometheus test need them).
+	for _, tr := range []string{"ws", "sse"} {
+		m.connections.WithLabelValues(tr)
+		m.dropped.WithLabelValues(tr)
+		for _, limit := range []string{"total", "per_key"} {
+			m.rejected.WithLabelValues(tr, limit)
+		}
+	}
+	for _, code := range []string{codeInitFailed, codeAuthFailed, codeAuthError, codeNotAuthenticated, codeSubscribeError,
+		codeStreamError, codeBadMessage, codeUnknownType, codeTooLarge, codeRateLimited, codeTooMany} {
+		m.errors.WithLabelValues(code)
+	}
 	return m
 }

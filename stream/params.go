@@ -2,11 +2,14 @@ package stream
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"mfn/gmspec"
 )
 
 // FeatureParams are /ws/stream_features' subscribe params (StreamFeaturesParams, §5.4).
@@ -16,6 +19,11 @@ type FeatureParams struct {
 	Features []string
 	// Compression is accepted and ignored, as in the reference.
 	Compression bool
+	// Model is an extension (ADR 0021): with "model": "gm" (and "preset", "params") the
+	// stream follows the pattern-forming model, StepsPerFrame steps per frame, for as long as
+	// the service's bound on a gm run allows (gmspec), then ends.
+	Model         gmspec.Spec
+	StepsPerFrame int
 }
 
 // SimParams are /ws/simulation_live's subscribe params (SimulationLiveParams, §5.4).
@@ -31,6 +39,12 @@ type SimParams struct {
 	// UpdateIntervalMS is an extension: the least time between frames (0: the server's
 	// minimum). The reference sends frames as fast as they are computed.
 	UpdateIntervalMS int
+	// Model is an extension (ADR 0021): "model" (v4.1 by default, or gm), "preset" and
+	// "params". With gm, grid_size and steps default to the preset's (gmGrid, gmSteps are
+	// the values given, 0 when absent) and alpha, spike_probability and turing_enabled are
+	// refused.
+	Model           gmspec.Spec
+	gmGrid, gmSteps int
 }
 
 // ParamError is a parameter that fails validation: its name, the value given, what is allowed.
@@ -132,8 +146,29 @@ func (s paramSource) featureParams() (p FeatureParams, err error) {
 	if p.Features, err = s.strings("features"); err != nil {
 		return p, err
 	}
-	p.Compression, err = s.boolean("compression", false)
-	return p, err
+	if p.Compression, err = s.boolean("compression", false); err != nil {
+		return p, err
+	}
+	if p.Model, err = s.readModel(); err != nil {
+		return p, err
+	}
+	if !p.Model.IsGM() {
+		if v, ok := s.get("steps_per_frame"); ok {
+			return p, &ParamError{Param: "steps_per_frame", Value: v, Allowed: `absent without "model": "gm" (the v4.1 stream advances one step per frame)`}
+		}
+		return p, nil
+	}
+	if p.StepsPerFrame, err = s.integer("steps_per_frame", 20, 1, 1000); err != nil {
+		return p, err
+	}
+	if _, err := gmFeatureConfig(p.Model); err != nil {
+		var ge *gmspec.Error
+		if errors.As(err, &ge) {
+			return p, &ParamError{Param: ge.Field, Value: fmt.Sprint(ge.Value), Allowed: ge.Allowed}
+		}
+		return p, &ParamError{Param: "params", Value: fmt.Sprint(p.Model.Params), Allowed: err.Error()}
+	}
+	return p, nil
 }
 
 func (s paramSource) simParams() (p SimParams, err error) {
@@ -142,6 +177,12 @@ func (s paramSource) simParams() (p SimParams, err error) {
 		return p, err
 	}
 	p.Seed = uint64(seed)
+	if p.Model, err = s.readModel(); err != nil {
+		return p, err
+	}
+	if p.Model.IsGM() {
+		return s.gmSimParams(p)
+	}
 	if p.GridSize, err = s.integer("grid_size", 64, 8, 256); err != nil {
 		return p, err
 	}
@@ -165,6 +206,44 @@ func (s paramSource) simParams() (p SimParams, err error) {
 	}
 	p.UpdateIntervalMS, err = s.integer("update_interval_ms", 0, 0, 10000)
 	return p, err
+}
+
+// gmSimParams reads the rest of a gm stream's params.
+func (s paramSource) gmSimParams(p SimParams) (SimParams, error) {
+	var err error
+	for _, name := range []string{"alpha", "spike_probability", "turing_enabled"} {
+		if v, ok := s.get(name); ok {
+			return p, &ParamError{Param: name, Value: v, Allowed: `absent with "model": "gm" (a v4.1 parameter; gm takes preset and params)`}
+		}
+	}
+	if p.gmGrid, err = s.integer("grid_size", 0, gmspec.MinGrid, gmspec.MaxGrid); err != nil {
+		return p, err
+	}
+	if p.gmSteps, err = s.integer("steps", 0, 1, gmspec.MaxSteps); err != nil {
+		return p, err
+	}
+	if p.UpdateIntervalSteps, err = s.integer("update_interval_steps", 0, 1, gmspec.MaxSteps); err != nil {
+		return p, err
+	}
+	if p.IncludeFullState, err = s.boolean("include_full_state", false); err != nil {
+		return p, err
+	}
+	if p.UpdateIntervalMS, err = s.integer("update_interval_ms", 0, 0, 10000); err != nil {
+		return p, err
+	}
+	c, err := p.Model.Config(p.Seed, p.gmGrid, p.gmSteps)
+	if err != nil {
+		var ge *gmspec.Error
+		if errors.As(err, &ge) {
+			return p, &ParamError{Param: ge.Field, Value: fmt.Sprint(ge.Value), Allowed: ge.Allowed}
+		}
+		return p, &ParamError{Param: "params", Value: fmt.Sprint(p.Model.Params), Allowed: err.Error()}
+	}
+	p.GridSize, p.Steps = c.GridSize, c.Steps
+	if p.UpdateIntervalSteps == 0 {
+		p.UpdateIntervalSteps = max(1, c.Steps/100) // about 100 frames: a gm run is thousands of steps
+	}
+	return p, nil
 }
 
 // decodeJSONParams reads a subscribe payload's params (an object or null).

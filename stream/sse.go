@@ -25,13 +25,16 @@ func (h *Hub) ServeSSE(kind Kind) http.Handler {
 		if kind == KindSimulation {
 			var p SimParams
 			if p, err = ParseSimQuery(q); err == nil {
-				src, err = newSimSource(id, p)
+				src, err = newSimulation(id, p)
 			}
 		} else {
 			var p FeatureParams
 			if p, err = ParseFeatureQuery(q); err == nil {
-				src, err = newFeatureSource(id, p)
+				src, err = newFeatures(id, p)
 			}
+		}
+		if src != nil {
+			defer closeSource(src)
 		}
 		from := int64(-1)
 		if err == nil {

@@ -516,13 +516,13 @@ func decodeSubscribe(p json.RawMessage, kind Kind) (string, func() (source, erro
 		if err != nil {
 			return "", nil, err
 		}
-		return id, func() (source, error) { return newSimSource(id, sp) }, nil
+		return id, func() (source, error) { return newSimulation(id, sp) }, nil
 	}
 	fp, err := ps.featureParams()
 	if err != nil {
 		return "", nil, err
 	}
-	return id, func() (source, error) { return newFeatureSource(id, fp) }, nil
+	return id, func() (source, error) { return newFeatures(id, fp) }, nil
 }
 
 // pump runs a stream: frames into the queue, paced, until the stream ends or ctx does.
@@ -531,6 +531,7 @@ func decodeSubscribe(p json.RawMessage, kind Kind) (string, func() (source, erro
 func (s *session) pump(ctx context.Context, id string, newSrc func() (source, error)) {
 	src, err := newSrc()
 	if err == nil {
+		defer closeSource(src)
 		err = s.h.pace(ctx, src, func(f frame) {
 			if s.q.push(f.data) {
 				s.h.o.Metrics.dropped.WithLabelValues("ws").Inc()
@@ -571,8 +572,8 @@ func (h *Hub) pace(ctx context.Context, src source, emit func(frame)) error {
 			emit(f)
 		}
 		if !more {
-			if sim, ok := src.(*simSource); ok && f.data != nil && h.o.Completed != nil {
-				h.o.Completed(ctx, sim.p, f.data)
+			if sim, ok := src.(interface{ params() SimParams }); ok && f.data != nil && h.o.Completed != nil {
+				h.o.Completed(ctx, sim.params(), f.data)
 			}
 			return nil
 		}

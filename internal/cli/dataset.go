@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +34,10 @@ Generators:
   --sweep FILE|minimal|default|extended   every combination of a grid sweep (JSON file:
       {"grid_sizes":[32,64],"steps_list":[50,100],"alpha_values":[0.1,0.15],
        "turing_values":[true,false],"seeds_per_config":3,"base_seed":42})
+  --model gm [--presets LIST] [--seeds N]  the pattern-forming model: every preset × N seeds,
+      with a preset column (the label) and the pattern's wavelength and contrast
+
+The --preset, --sampler and --sweep generators run the reference's v4.1 model.
 
 An interrupted run leaves FILE.partial beside the output; run the same command with --resume
 to continue without recomputing finished samples.`
@@ -49,6 +54,8 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	resume := fs.Bool("resume", false, "continue an interrupted run from its checkpoint")
 	listPresets := fs.Bool("list-presets", false, "list the presets and exit")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	var gm gmDatasetFlags
+	addGMDatasetFlags(fs, &gm)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -64,13 +71,13 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	chosen := 0
-	for _, s := range []string{*preset, *sampler, *sweep} {
+	for _, s := range []string{*preset, *sampler, *sweep, gm.model} {
 		if s != "" {
 			chosen++
 		}
 	}
 	if chosen != 1 {
-		return fmt.Errorf("%w: give exactly one of --preset, --sampler or --sweep (see mfn dataset -h)", errUsage)
+		return fmt.Errorf("%w: give exactly one of --preset, --sampler, --sweep or --model gm (see mfn dataset -h)", errUsage)
 	}
 	if *samples < 0 || *samples > dataset.MaxSamples {
 		return fmt.Errorf("%w: --samples=%d: must be in [1, %d]", errUsage, *samples, dataset.MaxSamples)
@@ -81,7 +88,23 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	if *seed < -1 {
 		return fmt.Errorf("%w: --seed=%d: must be a non-negative integer", errUsage, *seed)
 	}
-	plan, err := datasetPlan(*preset, *sampler, *sweep, *samples, *seed)
+	var gmOnly []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "presets", "seeds", "grid-size", "steps", "param":
+			gmOnly = append(gmOnly, "--"+f.Name)
+		}
+	})
+	if gm.model == "" && len(gmOnly) > 0 {
+		return fmt.Errorf("%w: only --model gm takes %s", errUsage, strings.Join(gmOnly, ", "))
+	}
+	var plan *dataset.Plan
+	var err error
+	if gm.model != "" {
+		plan, err = gm.gmPlan(*seed, *samples)
+	} else {
+		plan, err = datasetPlan(*preset, *sampler, *sweep, *samples, *seed)
+	}
 	if err != nil {
 		return err
 	}
@@ -97,6 +120,9 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("cannot create the output directory: %w", err)
 	}
 	fcfg := features.DefaultConfig()
+	if plan.Layout == dataset.LayoutGM {
+		fcfg = features.AdaptiveConfig() // the gm model's thresholds (ADR 0021)
+	}
 	runID := dataset.RunID(plan, fcfg)
 	cp, err := dataset.OpenCheckpoint(path+".partial", runID, time.Now().UTC().Format("2006-01-02T15:04:05.000000+00:00"), *resume)
 	if err != nil {

@@ -34,7 +34,8 @@ func TestDatasetPresetCSVAndInspect(t *testing.T) {
 		t.Error("checkpoint left behind after a complete run")
 	}
 	code, stdout, _ = run(t, "", "inspect", out)
-	if code != 0 || !strings.Contains(stdout, "Rows: 10  Columns: 28") || !strings.Contains(stdout, "Constant features") {
+	if code != 0 || !strings.Contains(stdout, "Rows: 10  Columns: 28") || !strings.Contains(stdout, "Constant features") ||
+		!strings.Contains(stdout, "features are constant over 10 rows") || strings.Contains(stdout, "All sanity checks passed") {
 		t.Fatalf("inspect: %d %s", code, stdout)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"mfn/features"
 	"mfn/internal/pyfmt"
+	"mfn/morph"
 	"mfn/npy"
 )
 
@@ -31,6 +32,7 @@ type featureFlags struct {
 	low, med, high             float64
 	stabilityMV                float64
 	stabilityWindow, connected int
+	thresholdMode              string
 }
 
 func addFeatureFlags(fs *flag.FlagSet, f *featureFlags) {
@@ -45,6 +47,7 @@ func addFeatureFlags(fs *flag.FlagSet, f *featureFlags) {
 	fs.Float64Var(&f.stabilityMV, "stability-threshold", d.StabilityThresholdMV, "std of |ΔV| in mV below which a step counts as quiet, >= 0")
 	fs.IntVar(&f.stabilityWindow, "stability-window", d.StabilityWindow, "quiet steps in a row that make the field stable, >= 1")
 	fs.IntVar(&f.connected, "connectivity", d.Connectivity, "cluster connectivity: 4 (edges) or 8 (edges and corners)")
+	fs.StringVar(&f.thresholdMode, "threshold-mode", "", "thresholds of D_box, f_active and the clusters: fixed (the mV thresholds), quantile or otsu (adaptive); default otsu for --model gm, fixed otherwise")
 }
 
 // config applies the flags that were set to the base configuration and validates the result
@@ -64,6 +67,13 @@ func (f *featureFlags) config(set map[string]bool) (features.Config, error) {
 		if set[name] {
 			apply()
 		}
+	}
+	if set["threshold-mode"] {
+		m, err := features.ParseThresholdMode(f.thresholdMode)
+		if err != nil {
+			return c, fmt.Errorf("%w: --threshold-mode: %v", errUsage, err)
+		}
+		c.ThresholdMode = m
 	}
 	if err := c.ValidateStrict(); err != nil {
 		return c, fmt.Errorf("%w: %v", errUsage, err)
@@ -120,8 +130,11 @@ func runFeatures(ctx context.Context, env *Env, args []string) error {
 		if err := s.check(fs); err != nil {
 			return err
 		}
+		if s.model == morph.ModelGM && !set["threshold-mode"] {
+			cfg.ThresholdMode = features.ThresholdOtsu // the gm default: adaptive thresholds
+		}
 		s.history = !*fieldOnly
-		sim, err := s.run(func(int, []float64) error { return ctx.Err() })
+		sim, err := s.run(ctx, func(int, []float64) error { return ctx.Err() })
 		if err != nil {
 			return err
 		}

@@ -35,7 +35,7 @@ func legacyFeatures(t *testing.T, p field.LegacyParams, cfg features.Config) fea
 }
 
 func TestFeaturesDefaultText(t *testing.T) {
-	code, out, errOut := run(t, "", "features")
+	code, out, errOut := run(t, "", "features", "--model", "v4.1")
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, errOut)
 	}

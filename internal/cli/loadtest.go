@@ -67,11 +67,15 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	fs.BoolVar(&f.ws, "ws", false, "WebSocket mode: --concurrency clients each subscribe to --stream for --duration")
 	fs.StringVar(&f.wsStream, "stream", "stream_features", "with --ws: stream_features or simulation_live")
 	fs.IntVar(&f.wsInterval, "interval", 100, "with --ws: update_interval_ms of each stream")
+	overhead := fs.Int("overhead", 0, "run N rounds alternating an in-process full service and a bare net/http handler that writes the same bytes, and print the ratio (ignores --url)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := f.check(env); err != nil {
 		return err
+	}
+	if *overhead != 0 {
+		return runOverhead(ctx, env, f, *overhead)
 	}
 	if f.ws {
 		return runWSLoadtest(ctx, env, f)

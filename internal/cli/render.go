@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"mfn/internal/atomicfile"
+	"mfn/morph"
 	"mfn/npy"
 	"mfn/render"
 )
@@ -77,7 +78,7 @@ func runRender(ctx context.Context, env *Env, args []string) error {
 		if s.history && s.steps == 0 {
 			return fmt.Errorf("%w: --steps=0 records no history; a .gif needs at least one step", errUsage)
 		}
-		sim, err := s.run(func(int, []float64) error { return ctx.Err() })
+		sim, err := s.run(ctx, func(int, []float64) error { return ctx.Err() })
 		if err != nil {
 			return err
 		}
@@ -86,6 +87,9 @@ func runRender(ctx context.Context, env *Env, args []string) error {
 			frames = splitFrames(sim.history, n)
 		}
 		opt.Title = fmt.Sprintf("%s %dx%d, %d steps, seed %d", s.engine, n, n, s.steps, s.seed)
+		if s.model == morph.ModelGM {
+			opt.Title = fmt.Sprintf("gm %s %dx%d, %d steps, seed %d", s.preset, n, n, s.steps, s.seed)
+		}
 		if s.jitter {
 			opt.Title += ", jitter"
 		}

@@ -16,7 +16,7 @@ import (
 
 func TestRenderDefaultPNG(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "field.png")
-	code, stdout, errOut := run(t, "", "render", "--out", out)
+	code, stdout, errOut := run(t, "", "render", "--model", "v4.1", "--out", out)
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
@@ -174,7 +174,7 @@ func TestRenderRejects(t *testing.T) {
 		{[]string{"--out", out, "--in", rect3}, 1, []string{"rect3.npy", "shape (2, 2, 3)"}},
 		{[]string{"--out", out, "--in", empty}, 1, []string{"empty.npy", "shape (0, 4, 4)", "no frames"}},
 		{[]string{"--out", out, "--in", fourD}, 1, []string{"four.npy", "shape (1, 1, 1, 1)", "4 dimensions"}},
-		{[]string{"--out", filepath.Join(dir, "no-such-dir", "x.png"), "--grid-size", "4", "--steps", "1"}, 1, []string{"no-such-dir"}},
+		{[]string{"--out", filepath.Join(dir, "no-such-dir", "x.png"), "--grid-size", "8", "--steps", "1"}, 1, []string{"no-such-dir"}},
 	} {
 		code, _, errOut := run(t, "", append([]string{"render"}, tc.args...)...)
 		if code != tc.code {

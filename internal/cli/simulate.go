@@ -13,6 +13,7 @@ import (
 	"mfn/field"
 	"mfn/fractal"
 	"mfn/internal/atomicfile"
+	"mfn/morph"
 	"mfn/npexact"
 	"mfn/npy"
 	"mfn/rng"
@@ -37,13 +38,17 @@ type simFlags struct {
 	jitterVar        float64
 	engine, boundary string
 	history          bool
+	// The model (model.go): gm or v4.1, and the gm flags.
+	model, preset, init string
+	params              paramList
+	set                 map[string]bool // the flags that were set
 }
 
 func addSimFlags(fs *flag.FlagSet, s *simFlags) {
 	d := field.DefaultLegacy()
 	fs.Uint64Var(&s.seed, "seed", 42, "random seed (numpy default_rng semantics)")
 	fs.IntVar(&s.gridSize, "grid-size", d.GridSize, "side N of the N×N grid")
-	fs.IntVar(&s.steps, "steps", d.Steps, "number of simulation steps")
+	fs.IntVar(&s.steps, "steps", d.Steps, "number of simulation steps (the default is v4.1's; gm takes the preset's unless set)")
 	fs.Float64Var(&s.alpha, "alpha", d.Alpha, "field diffusion coefficient α (engine: [0.05, 0.25); legacy: [0, 1])")
 	fs.Float64Var(&s.spikeProb, "spike-probability", d.SpikeProbability, "probability of a growth spike per step, [0, 1]")
 	fs.BoolVar(&s.turing, "turing", true, "enable the activator–inhibitor (Turing) coupling")
@@ -54,10 +59,16 @@ func addSimFlags(fs *flag.FlagSet, s *simFlags) {
 	fs.StringVar(&s.engine, "engine", "legacy", "simulation path: legacy (simulate_mycelium_field) or engine (reaction–diffusion engine)")
 	fs.StringVar(&s.boundary, "boundary", "periodic", "boundary condition of the engine: periodic, neumann or dirichlet")
 	fs.BoolVar(&s.history, "history", false, "record the field after every step")
+	addModelFlags(fs, s)
 }
 
 // check validates the flags that are not checked by the simulation itself.
 func (s *simFlags) check(fs *flag.FlagSet) error {
+	s.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { s.set[f.Name] = true })
+	if err := s.resolveModel(s.set); err != nil {
+		return err
+	}
 	if err := oneOf("engine", s.engine, "legacy", "engine"); err != nil {
 		return err
 	}
@@ -72,7 +83,7 @@ func (s *simFlags) check(fs *flag.FlagSet) error {
 	if s.noTuring {
 		s.turing = false
 	}
-	if s.engine == "legacy" && set["boundary"] && s.boundary != "periodic" {
+	if s.model == morph.ModelV41 && s.engine == "legacy" && set["boundary"] && s.boundary != "periodic" {
 		return fmt.Errorf("%w: --boundary=%s needs --engine engine (the legacy path is periodic)", errUsage, s.boundary)
 	}
 	return nil
@@ -86,9 +97,15 @@ type simulation struct {
 	growth            int
 	turingActivations int
 	clamping          int
+	// gm and gmResult are set for the GM model.
+	gm       *morph.Config
+	gmResult *morph.Result
 }
 
-func (s *simFlags) run(frame field.Frame) (*simulation, error) {
+func (s *simFlags) run(ctx context.Context, frame field.Frame) (*simulation, error) {
+	if s.model == morph.ModelGM {
+		return s.runGM(ctx, frame)
+	}
 	out := &simulation{n: s.gridSize}
 	record := frame
 	if s.history {
@@ -197,6 +214,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	addSimFlags(fs, &s)
 	format := fs.String("format", "text", "output format: text or json")
 	withField := fs.Bool("field", false, "with --format json: include the final field (row-major, volts)")
+	listPresets := fs.Bool("list-presets", false, "list the gm presets with their parameters and exit (--format json for JSON)")
 	out := fs.String("out", "", "write the final field (or, with --history, the history) to this .npy file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -207,17 +225,16 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	if err := oneOf("format", *format, "text", "json"); err != nil {
 		return err
 	}
+	if *listPresets {
+		return writePresets(env.Stdout, *format)
+	}
 	if err := s.check(fs); err != nil {
 		return err
 	}
 	if *out != "" && !strings.HasSuffix(*out, ".npy") {
 		return fmt.Errorf("%w: --out=%q: the file name must end in .npy", errUsage, *out)
 	}
-	sim, err := s.run(func(int, []float64) error { return ctx.Err() })
-	if err != nil {
-		return err
-	}
-	sum, err := summariseSimulation(&s, sim)
+	sim, err := s.run(ctx, func(int, []float64) error { return ctx.Err() })
 	if err != nil {
 		return err
 	}
@@ -230,15 +247,34 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	if *format == "json" {
-		if *withField {
-			f := jsonFloats(sim.field)
-			sum.Field = &f
+	if sim.gm != nil {
+		sum, err := summariseGM(&s, sim)
+		if err != nil {
+			return err
 		}
-		enc := json.NewEncoder(env.Stdout)
-		return enc.Encode(sum)
+		if *format == "json" {
+			if *withField {
+				f := jsonFloats(sim.field)
+				sum.Field = &f
+			}
+			return json.NewEncoder(env.Stdout).Encode(sum)
+		}
+		printGMSummary(env.Stdout, sum)
+	} else {
+		sum, err := summariseSimulation(&s, sim)
+		if err != nil {
+			return err
+		}
+		if *format == "json" {
+			if *withField {
+				f := jsonFloats(sim.field)
+				sum.Field = &f
+			}
+			enc := json.NewEncoder(env.Stdout)
+			return enc.Encode(sum)
+		}
+		printSummary(env.Stdout, sum)
 	}
-	printSummary(env.Stdout, sum)
 	if *out != "" {
 		fmt.Fprintf(env.Stdout, "%-22s %s\n", "written", *out)
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func TestSimulateDefaultsMatchReference(t *testing.T) {
-	code, out, errOut := run(t, "", "simulate", "--format", "json")
+	code, out, errOut := run(t, "", "simulate", "--model", "v4.1", "--format", "json")
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
@@ -87,13 +87,13 @@ func TestSimulateBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"--engine", "engine", "--alpha", "0.3"}, 1, "alpha=0.3 exceeds CFL stability limit"},
-		{[]string{"--grid-size", "0"}, 1, "parameter='grid_size', value=0.0"},
+		{[]string{"--model", "v4.1", "--grid-size", "0"}, 1, "parameter='grid_size', value=0.0"},
 		{[]string{"--engine", "turbo"}, 2, `--engine="turbo": must be one of legacy, engine`},
-		{[]string{"--boundary", "dirichlet"}, 2, "needs --engine engine"},
+		{[]string{"--model", "v4.1", "--boundary", "dirichlet"}, 2, "needs --engine engine"},
 		{[]string{"--alpha", "NaN"}, 1, "parameter='alpha', value=nan"},
 		{[]string{"--steps", "abc"}, 2, "invalid value"},
 		{[]string{"--out", "x.txt"}, 2, "must end in .npy"},
-		{[]string{"--out", "/nonexistent-dir/x.npy"}, 1, "cannot write"},
+		{[]string{"--model", "v4.1", "--out", "/nonexistent-dir/x.npy"}, 1, "cannot write"},
 		{[]string{"--turing", "--no-turing"}, 2, "contradict"},
 	} {
 		code, _, errOut := run(t, "", append([]string{"simulate"}, c.args...)...)

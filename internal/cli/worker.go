@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"mfn/integration"
@@ -81,6 +82,9 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	base := slog.New(slog.NewJSONHandler(env.Stderr, nil))
 	log := base.With("connector", *connector) // the hub names connectors itself
 	reg := prometheus.NewRegistry()
+	// The runtime and process metrics, as mfn serve has them: the dashboards show the
+	// worker's CPU and memory beside its queues.
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	hub, err := integration.Open(cfg, reg, base)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
