@@ -154,8 +154,12 @@ func TestAdversarialAuthBypass(t *testing.T) {
 	app, _ := testApp(t, adversarialEnv())
 	h := app.Handler()
 	key := stagingAuth["MFN_API_KEY"]
-	protected := []string{"/nernst", "/simulate", "/validate", "/federated/aggregate", "/api/encrypt", "/api/decrypt",
-		"/api/sign", "/api/verify", "/api/keypair", "/sse/simulation_live", "/sse/stream_features", "/health/connectors"}
+	var protected []route // every protected route, including those added after this test
+	for _, rt := range routeTable {
+		if !rt.public {
+			protected = append(protected, rt)
+		}
+	}
 	bodies := map[string]string{"/nernst": `{"concentration_out_molar":0.005,"concentration_in_molar":0.14}`,
 		"/simulate": `{"grid_size":8,"steps":1}`, "/validate": `{"grid_size":8,"steps":1}`,
 		"/federated/aggregate": `{"gradients":[[1]]}`, "/api/encrypt": `{"plaintext":"aGk="}`, "/api/sign": `{"message":"aGk="}`,
@@ -178,11 +182,8 @@ func TestAdversarialAuthBypass(t *testing.T) {
 			t.Errorf("bypass: %s %s %v → %d %.200s", method, path, hdr, rec.Code, rec.Body.String())
 		}
 	}
-	for _, p := range protected {
-		method := "POST"
-		if strings.HasPrefix(p, "/sse/") || p == "/health/connectors" {
-			method = "GET"
-		}
+	for _, rt := range protected {
+		p, method := rt.path, rt.method
 		for _, k := range keys {
 			try(method, p, bodies[p], k)
 			try(method, p+"?api_key="+key, bodies[p], k)
