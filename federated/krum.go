@@ -4,6 +4,7 @@
 package federated
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -86,6 +87,10 @@ var (
 // be: choice(n, int(n·sample_fraction), replace=False) above 1000 clients, then
 // integers(0, C, size=n) for the cluster assignment.
 func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *Trace, error) {
+	return a.aggregate(context.Background(), grads, g)
+}
+
+func (a Aggregator) aggregate(ctx context.Context, grads [][]float32, g *rng.Generator) ([]float32, *Trace, error) {
 	if err := a.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -101,6 +106,7 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 	tr := &Trace{}
 	ws := getWorkspace(grads)
 	defer putWorkspace(ws)
+	ws.ctx = ctx
 	list := grow(&ws.list, len(grads)) // position in the working list -> caller's index
 	for i := range list {
 		list[i] = i
@@ -155,10 +161,16 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 		}
 		f := max(1, int(float64(len(m))*a.ByzantineFraction))
 		tr.ClusterSelected = append(tr.ClusterSelected, m[ws.krum(m, f)])
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 	}
 	reps := tr.ClusterSelected
 	fg := max(1, int(float64(len(reps))*a.ByzantineFraction))
 	tr.GlobalIndex = reps[ws.krum(reps, fg)]
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 
 	d := len(grads[0])
 	res := make([]float32, 2*d) // one allocation for the result and the median
@@ -218,6 +230,7 @@ func checkGradients(grads [][]float32) error {
 // workspace holds the buffers Krum and the median reuse across clusters and calls.
 type workspace struct {
 	grads [][]float32
+	ctx   context.Context // nil: never cancelled
 	// Aggregate's grouping by cluster.
 	list, start, members, fill []int
 
@@ -254,7 +267,10 @@ func getWorkspace(grads [][]float32) *workspace {
 }
 
 func putWorkspace(w *workspace) {
-	w.grads = nil
+	w.grads, w.ctx = nil, nil
+	if w.heldBytes() > retainBytes {
+		return
+	}
 	workspaces.Put(w)
 }
 
@@ -302,7 +318,7 @@ func (w *workspace) krum(idx []int, f int) int {
 		if lo > 0 {
 			row = rows[n:]
 		}
-		for i := lo; i < hi; i++ {
+		for i := lo; i < hi && !w.stopped(); i++ {
 			copy(row, bits[i*n:(i+1)*n])
 			slices.Sort(row)
 			scores[i] = torchSum(unsafe.Slice((*float32)(unsafe.Pointer(&row[1])), m))
@@ -484,7 +500,7 @@ func (w *workspace) gramDistances(idx []int, dist []float32) {
 	const chunk = 256
 	blocks := (n + 2) / 3
 	parallelStrided(n*n*d/2, func(first, stride int) {
-		for k0 := 0; k0 < d; k0 += chunk {
+		for k0 := 0; k0 < d && !w.stopped(); k0 += chunk {
 			k1 := min(k0+chunk, d)
 			row := func(i int) []float64 { return conv[i*d+k0 : i*d+k1] }
 			for blk := first; blk < blocks; blk += stride {
@@ -516,7 +532,7 @@ func (w *workspace) gramDistances(idx []int, dist []float32) {
 			}
 		}
 	})
-	for i := 0; i < n; i++ {
+	for i := 0; i < n && !w.stopped(); i++ {
 		dist[i*n+i] = 0
 		for j := i + 1; j < n; j++ {
 			sq := (norms[i] + norms[j]) - float64(2*gram[i*n+j])

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mfn/integration"
+	"mfn/limits"
 	"mfn/stream"
 )
 
@@ -40,6 +41,8 @@ type App struct {
 	routes       http.Handler            // the routes without the HTTP middleware (Transport)
 	hub          *integration.Hub        // nil without an integrations file
 	stoppers     []func(context.Context) // other transports' graceful stops (OnShutdown)
+	memory       *limits.Memory          // the aggregations' memory budget
+	authFails    *limits.FailedAuth
 	closeOnce    sync.Once
 }
 
@@ -73,6 +76,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		if a.ring, err = OpenKeyring(cfg.CryptoKeyFile); err != nil {
 			return nil, err
 		}
+		a.ring.maxPerOwner = cfg.Limits.withDefaults().KeysPerAPIKey
 		if cfg.CryptoKeyFile == "" {
 			a.log.Warn("crypto keys are in memory only: set MFN_CRYPTO_KEY_FILE so that restarts and replicas share them")
 		}
@@ -95,7 +99,8 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		}
 		a.readiness.hub = a.hub
 	}
-	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub)
+	a.memory, a.authFails = cfg.Limits.memory(), cfg.Limits.failedAuth()
+	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub, a.pool, a.authFails)
 	var limiter RateLimiter
 	if cfg.RateLimitEnabled && cfg.RateLimitRedisURL != "" {
 		if a.redisLimiter, err = NewRedisLimiter(cfg.RateLimitRedisURL, cfg.RateLimitRedisFailOpen, cfg.RateLimitRedisTimeout,
@@ -110,7 +115,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 	a.limiter = limiter
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
 		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams, RateLimiter: limiter,
-		Routes: &a.routes})
+		Routes: &a.routes, Memory: a.memory, FailedAuth: a.authFails})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -217,11 +222,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	tuneGC(os.Getenv)
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
+	readTimeout, writeTimeout := serverTimeouts(a.cfg.HandlerTimeout)
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       a.cfg.HandlerTimeout + 30*time.Second,
-		WriteTimeout:      a.cfg.HandlerTimeout + 10*time.Second,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
@@ -229,6 +235,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	}
 	if a.certs != nil {
 		ln = tls.NewListener(ln, &tls.Config{GetCertificate: a.certs.get, MinVersion: tls.VersionTLS12})
+	} else {
+		ln = jsonErrorListener{ln}
 	}
 	scheme := "http"
 	if a.certs != nil {

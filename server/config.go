@@ -59,6 +59,8 @@ type Config struct {
 	Tracing TracingConfig
 
 	Streams StreamConfig // MFN_STREAM_* (streams.go)
+
+	Limits LimitsConfig // MFN_AGGREGATE_*, MFN_AUTH_FAILURE_* (limits_config.go)
 }
 
 // devAPIKey is the reference's convenience key, accepted in dev when no key is configured.
@@ -227,6 +229,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.Tracing = tracingFromEnv(getenv, p)
 	c.Streams = streamsFromEnv(p)
+	c.Limits = limitsFromEnv(p)
 
 	if len(p.list) > 0 {
 		return c, &ConfigError{Problems: p.list}

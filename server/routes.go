@@ -83,7 +83,7 @@ func addRoutes(mux *http.ServeMux, s *Server) {
 		"/nernst":              handleNernst(),
 		"/simulate":            handleSimulate(s.pool, s.metrics, s.tracer, s.hub),
 		"/validate":            handleValidate(s.pool, s.metrics, s.tracer),
-		"/federated/aggregate": handleAggregate(s.pool, s.metrics, s.tracer),
+		"/federated/aggregate": handleAggregate(s.pool, s.memory, s.metrics, s.tracer),
 		"/api/encrypt":         handleEncrypt(s.crypto),
 		"/api/decrypt":         handleDecrypt(s.crypto),
 		"/api/sign":            handleSign(s.crypto),
