@@ -119,7 +119,7 @@ func checkAPI(top map[string]json.RawMessage, r *Recorder) error {
 		replayCase(r, fmt.Sprintf("auth case %d %s %s %v", i, c.Method, c.Path, sortedKeys(c.Headers)), app.Handler(), c)
 		app.Close()
 	}
-	return nil
+	return checkAPIOverGRPC(cases, r) // the same cases through the gRPC API (api_grpc.go)
 }
 
 func openAPIApp(env map[string]string) (*server.App, error) {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"mfn/fractal"
 	"mfn/npexact"
@@ -162,42 +163,46 @@ func checkPatternDetail(p fractalPattern, mask []bool, opts fractal.BoxOptions) 
 	return nil
 }
 
-// patternRecipeRE matches "np.random.default_rng(S).random((N, N)) > T".
-var patternRecipeRE = regexp.MustCompile(`default_rng\((\d+)\)\.random\(\((\d+),\s*(\d+)\)\)\s*>\s*([0-9.eE+-]+)`)
-
-// patternMask rebuilds the image from bits_rows, or from a seeded-random recipe.
+// patternMask rebuilds the image from its recipe (patterns.go); a case without one is
+// described by its name (e.g. sierpinski_carpet_243_defaults, or a name that ends in the numpy
+// expression in parentheses). When the case also carries bits_rows, the bits are the image and
+// a readable recipe must rebuild exactly them, which checks the recipe language on every dev
+// pattern.
 func patternMask(p fractalPattern) ([]bool, error) {
 	n := p.N
-	if len(p.BitsRows) > 0 {
-		if len(p.BitsRows) != n {
-			return nil, fmt.Errorf("%d rows, want %d", len(p.BitsRows), n)
+	recipe, explicit := p.Recipe, p.Recipe != ""
+	if !explicit {
+		recipe = p.Name
+		if i := strings.Index(p.Name, " ("); i >= 0 && strings.HasSuffix(p.Name, ")") {
+			recipe = p.Name[i+2 : len(p.Name)-1]
 		}
-		mask := make([]bool, 0, n*n)
-		for i, row := range p.BitsRows {
-			if len(row) != n {
-				return nil, fmt.Errorf("row %d has %d cells, want %d", i, len(row), n)
-			}
-			for _, c := range row {
-				mask = append(mask, c == '1')
-			}
+	}
+	if len(p.BitsRows) == 0 {
+		return BuildPattern(recipe, n)
+	}
+	if len(p.BitsRows) != n {
+		return nil, fmt.Errorf("%d rows, want %d", len(p.BitsRows), n)
+	}
+	mask := make([]bool, 0, n*n)
+	for i, row := range p.BitsRows {
+		if len(row) != n {
+			return nil, fmt.Errorf("row %d has %d cells, want %d", i, len(row), n)
 		}
-		return mask, nil
+		for _, c := range row {
+			mask = append(mask, c == '1')
+		}
 	}
-	m := patternRecipeRE.FindStringSubmatch(p.Recipe)
-	if m == nil {
-		return nil, fmt.Errorf("no bits_rows and unknown recipe %q", p.Recipe)
+	built, err := BuildPattern(recipe, n)
+	if err != nil {
+		if explicit {
+			return nil, err
+		}
+		return mask, nil // a name need not be a recipe when the bits are given
 	}
-	seed, _ := strconv.ParseUint(m[1], 10, 64)
-	rows, _ := strconv.Atoi(m[2])
-	cols, _ := strconv.Atoi(m[3])
-	thr, err := strconv.ParseFloat(m[4], 64)
-	if err != nil || rows != n || cols != n {
-		return nil, fmt.Errorf("recipe %q does not describe an %d×%d mask", p.Recipe, n, n)
-	}
-	g := rng.New(seed)
-	mask := make([]bool, n*n)
-	for i := range mask {
-		mask[i] = g.Random() > thr
+	for k := range mask {
+		if built[k] != mask[k] {
+			return nil, fmt.Errorf("recipe %q rebuilds an image that differs from bits_rows at row %d, column %d", recipe, k/n, k%n)
+		}
 	}
 	return mask, nil
 }

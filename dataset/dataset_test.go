@@ -13,7 +13,7 @@ import (
 	"mfn/features"
 )
 
-// Values quoted in spec/core.md §15.
+// Values quoted in docs/spec/core.md §15.
 func TestPlans(t *testing.T) {
 	med, _ := Preset("medium")
 	p, err := med.Plan()

@@ -52,11 +52,28 @@ func Inspect(t *Table) *Inspection {
 			names = append(names, n)
 		}
 	}
-	if len(names) == 0 {
+	// A table that is not an MFN dataset, or lacks some features, says so: the sanity checks
+	// below only look at the feature columns and would otherwise pass vacuously.
+	switch have := len(names); {
+	case have == 0:
+		in.Warnings = append(in.Warnings, fmt.Sprintf("not an MFN dataset: none of the %d feature columns (%s, …) is present; the statistics cover its numeric columns and the sanity checks do not apply", features.Count, features.Names()[0]))
 		for _, c := range t.Columns {
 			if _, ok := t.Numeric[c]; ok {
 				names = append(names, c)
 			}
+		}
+	case have < features.Count:
+		var missing []string
+		for _, n := range features.Names() {
+			if _, ok := t.Numeric[n]; !ok {
+				missing = append(missing, n)
+			}
+		}
+		in.Warnings = append(in.Warnings, fmt.Sprintf("%d of the %d features missing or not numeric: %v", len(missing), features.Count, missing))
+	}
+	for _, c := range t.Columns {
+		if _, ok := t.Numeric[c]; !ok && !knownStringColumn(c) {
+			in.Warnings = append(in.Warnings, fmt.Sprintf("column %q is not numeric: left out of the statistics", c))
 		}
 	}
 	for _, n := range names {
@@ -192,4 +209,16 @@ func sanity(cols map[string][]float64) []string {
 		w = append(w, fmt.Sprintf("f_active outside [0, 1] in %d rows", n))
 	}
 	return w
+}
+
+// knownStringColumn reports whether a dataset layout writes the column as text.
+func knownStringColumn(name string) bool {
+	for _, l := range []Layout{LayoutScenario, LayoutSampler, LayoutSweep} {
+		for _, c := range Columns(l) {
+			if c.Name == name && c.Kind == String {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -123,6 +123,13 @@ func (t *Table) readCSV(f io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("no CSV header: %w", err)
 	}
+	seen := map[string]int{}
+	for i, name := range header {
+		if j, dup := seen[name]; dup {
+			return fmt.Errorf("columns %d and %d are both named %q: a column would be lost", j+1, i+1, name)
+		}
+		seen[name] = i
+	}
 	t.Columns = header
 	raw := make([][]string, len(header))
 	for {

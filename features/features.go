@@ -183,6 +183,7 @@ func (v Vector) Values() []float64 {
 // features are truncated toward zero like Python's int().
 func FromValues(a []float64) (Vector, error) {
 	if len(a) != Count {
+		//lint:ignore ST1005 the reference's from_array message, word for word
 		return Vector{}, fmt.Errorf("Expected 18 features, got %d", len(a))
 	}
 	toInt := func(i int) (int, error) {

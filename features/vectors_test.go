@@ -7,12 +7,6 @@ import (
 	"mfn/field"
 )
 
-// want is a feature vector from spec §14.7 (the reference's observed output).
-type want struct {
-	name string
-	v    Vector
-}
-
 // inexact features pass through log, pow or least squares: 1e-12 relative (1e-13 absolute).
 var inexact = map[string]bool{"D_box": true, "D_r2": true, "V_skew": true, "V_kurt": true, "E_trend": true}
 

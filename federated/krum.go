@@ -4,6 +4,7 @@
 package federated
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -27,6 +28,8 @@ const (
 )
 
 // ErrNoGradients is returned for an empty gradient list.
+//
+//lint:ignore ST1005 the reference's message, word for word (the API returns it)
 var ErrNoGradients = errors.New("No gradients to aggregate")
 
 // Aggregator is HierarchicalKrumAggregator: clients are assigned to clusters at random, Krum
@@ -84,6 +87,10 @@ var (
 // be: choice(n, int(n·sample_fraction), replace=False) above 1000 clients, then
 // integers(0, C, size=n) for the cluster assignment.
 func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *Trace, error) {
+	return a.aggregate(context.Background(), grads, g)
+}
+
+func (a Aggregator) aggregate(ctx context.Context, grads [][]float32, g *rng.Generator) ([]float32, *Trace, error) {
 	if err := a.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -99,6 +106,7 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 	tr := &Trace{}
 	ws := getWorkspace(grads)
 	defer putWorkspace(ws)
+	ws.ctx = ctx
 	list := grow(&ws.list, len(grads)) // position in the working list -> caller's index
 	for i := range list {
 		list[i] = i
@@ -153,10 +161,16 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 		}
 		f := max(1, int(float64(len(m))*a.ByzantineFraction))
 		tr.ClusterSelected = append(tr.ClusterSelected, m[ws.krum(m, f)])
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 	}
 	reps := tr.ClusterSelected
 	fg := max(1, int(float64(len(reps))*a.ByzantineFraction))
 	tr.GlobalIndex = reps[ws.krum(reps, fg)]
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 
 	d := len(grads[0])
 	res := make([]float32, 2*d) // one allocation for the result and the median
@@ -175,6 +189,7 @@ func (a Aggregator) Aggregate(grads [][]float32, g *rng.Generator) ([]float32, *
 // first index wins ties).
 func KrumSelect(grads [][]float32, numByzantine int) (int, error) {
 	if len(grads) == 0 {
+		//lint:ignore ST1005 the reference's krum_select message, word for word
 		return 0, errors.New("No gradients provided")
 	}
 	if numByzantine < 0 {
@@ -215,6 +230,7 @@ func checkGradients(grads [][]float32) error {
 // workspace holds the buffers Krum and the median reuse across clusters and calls.
 type workspace struct {
 	grads [][]float32
+	ctx   context.Context // nil: never cancelled
 	// Aggregate's grouping by cluster.
 	list, start, members, fill []int
 
@@ -251,7 +267,10 @@ func getWorkspace(grads [][]float32) *workspace {
 }
 
 func putWorkspace(w *workspace) {
-	w.grads = nil
+	w.grads, w.ctx = nil, nil
+	if w.heldBytes() > retainBytes {
+		return
+	}
 	workspaces.Put(w)
 }
 
@@ -299,7 +318,7 @@ func (w *workspace) krum(idx []int, f int) int {
 		if lo > 0 {
 			row = rows[n:]
 		}
-		for i := lo; i < hi; i++ {
+		for i := lo; i < hi && !w.stopped(); i++ {
 			copy(row, bits[i*n:(i+1)*n])
 			slices.Sort(row)
 			scores[i] = torchSum(unsafe.Slice((*float32)(unsafe.Pointer(&row[1])), m))
@@ -481,7 +500,7 @@ func (w *workspace) gramDistances(idx []int, dist []float32) {
 	const chunk = 256
 	blocks := (n + 2) / 3
 	parallelStrided(n*n*d/2, func(first, stride int) {
-		for k0 := 0; k0 < d; k0 += chunk {
+		for k0 := 0; k0 < d && !w.stopped(); k0 += chunk {
 			k1 := min(k0+chunk, d)
 			row := func(i int) []float64 { return conv[i*d+k0 : i*d+k1] }
 			for blk := first; blk < blocks; blk += stride {
@@ -513,7 +532,7 @@ func (w *workspace) gramDistances(idx []int, dist []float32) {
 			}
 		}
 	})
-	for i := 0; i < n; i++ {
+	for i := 0; i < n && !w.stopped(); i++ {
 		dist[i*n+i] = 0
 		for j := i + 1; j < n; j++ {
 			sq := (norms[i] + norms[j]) - float64(2*gram[i*n+j])

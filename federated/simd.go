@@ -53,7 +53,7 @@ func (w *workspace) gramDistancesPanels(idx []int, dist []float32) {
 	// chunk into its own buffer.
 	parallelStrided(n*n*d/2, func(first, stride int) {
 		buf := panels[first*groups*kc*4 : (first+1)*groups*kc*4]
-		for k0 := 0; k0 < d; k0 += kc {
+		for k0 := 0; k0 < d && !w.stopped(); k0 += kc {
 			kn := min(kc, d-k0)
 			kn4 := kn &^ 3
 			for g := 0; g < groups; g++ {
@@ -68,7 +68,7 @@ func (w *workspace) gramDistancesPanels(idx []int, dist []float32) {
 					}
 				}
 			}
-			for gi := first; gi < groups; gi += stride {
+			for gi := first; gi < groups && !w.stopped(); gi += stride {
 				a := &buf[gi*kn*4]
 				for gj := gi; gj < groups; gj += 3 {
 					gramTileAVX2(&tiles[(gi*groups+gj)*16], a, &buf[gj*kn*4], kn*32, kn, min(3, groups-gj))
@@ -77,7 +77,7 @@ func (w *workspace) gramDistancesPanels(idx []int, dist []float32) {
 		}
 	})
 	clear(rows) // do not keep the caller's gradients reachable from the pool
-	for i := 0; i < n; i++ {
+	for i := 0; i < n && !w.stopped(); i++ {
 		dist[i*n+i] = 0
 		ti := tiles[(i>>2)*groups*16+(i&3)*4:]
 		ni := ti[(i>>2)*16+i&3]
@@ -114,12 +114,6 @@ func gramTileGo(tile, a, b []float64, stride, kc, ng int) {
 			}
 		}
 	}
-}
-
-// gramTilePtr is gramTileGo with gramTileAVX2's arguments (stride in bytes).
-func gramTilePtr(tile, a, b *float64, stride, kc, ng int) {
-	es := stride / 8
-	gramTileGo(unsafe.Slice(tile, 16*ng), unsafe.Slice(a, 4*kc), unsafe.Slice(b, (ng-1)*es+4*kc), es, kc, ng)
 }
 
 // packGroupPtr is the reference form of packGroupAVX2.

@@ -41,3 +41,9 @@ func sqDist4AVX2(s *[16]float64, p *[8]*float32, n int) {
 func finiteAVX2(x []float32) bool {
 	return finiteGo(x[:len(x)&^31])
 }
+
+// gramTilePtr is gramTileGo with gramTileAVX2's arguments (stride in bytes).
+func gramTilePtr(tile, a, b *float64, stride, kc, ng int) {
+	es := stride / 8
+	gramTileGo(unsafe.Slice(tile, 16*ng), unsafe.Slice(a, 4*kc), unsafe.Slice(b, (ng-1)*es+4*kc), es, kc, ng)
+}

@@ -61,8 +61,6 @@ type stepper struct {
 
 	spikes []Spike
 	total  stepCounts
-	// instability is set by the first NaN found when checkStability is on.
-	instability error
 }
 
 func (st *stepper) run(steps int) error {

@@ -9,7 +9,7 @@ import (
 	"mfn/rng"
 )
 
-// Engine outputs quoted in spec/core.md §6.5 (seed 42, 64×64, 64 steps).
+// Engine outputs quoted in docs/spec/core.md §6.5 (seed 42, 64×64, 64 steps).
 func TestEngineBoundaryTable(t *testing.T) {
 	for _, c := range []struct {
 		name                  string
@@ -74,7 +74,7 @@ func TestEngineTuringOffKeepsField(t *testing.T) {
 	}
 }
 
-// Legacy outputs quoted in spec/core.md §5.3, including the next random() after the call,
+// Legacy outputs quoted in docs/spec/core.md §5.3, including the next random() after the call,
 // which pins the total consumption of the generator.
 func TestLegacyTable(t *testing.T) {
 	for _, c := range []struct {

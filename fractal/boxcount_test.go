@@ -35,7 +35,7 @@ func near(got, want float64) bool {
 	return got == want || math.Abs(got-want) <= 1e-12*math.Abs(want)
 }
 
-// Observed reference values (spec §9.2, reference-tests.md).
+// Observed reference values (docs/spec/core.md §9.2, docs/spec/reference-tests.md).
 func TestEstimateDimensionReference(t *testing.T) {
 	cases := []struct {
 		name string

@@ -175,7 +175,7 @@ routes:
 publishers:
   - name: hook
     type: webhook
-    webhook: {url: "https://x", secret_env: MFN_UNSET_SECRET_FOR_TEST}`, []string{`publishers[0] "hook": webhook.secret_env: "MFN_UNSET_SECRET_FOR_TEST"`}},
+    webhook: {url: "https://x", secret_env: MFN_UNSET_SECRET_FOR_TEST}`, []string{`publishers[0] "hook": webhook.secret_env: the environment variable MFN_UNSET_SECRET_FOR_TEST is not set`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseConfig([]byte(tc.yaml))

@@ -209,10 +209,14 @@ func readRequests(path string) ([]json.RawMessage, error) {
 	return out, sc.Err()
 }
 
-// fileKey is deterministic in the file's name, the request's place and its content, so the
-// same file re-read after a crash yields the same keys while a new file reusing an old name
-// does not collide with it.
+// fileKey is the request's own "key" (or "id") string when it has one; otherwise it is
+// deterministic in the file's name, the request's place and its content, so the same file
+// re-read after a crash yields the same keys while a new file reusing an old name does not
+// collide with it.
 func fileKey(name string, i int, v []byte) string {
+	if s, ok := requestKey(v); ok {
+		return s
+	}
 	h := sha256.Sum256(v)
 	return fmt.Sprintf("file:%s#%d:%s", name, i+1, hex.EncodeToString(h[:6]))
 }

@@ -88,3 +88,23 @@ func TestFileSourceConfigErrors(t *testing.T) {
 		t.Errorf("Validate = %v", err)
 	}
 }
+
+// TestFileSourceRequestKey: a request's own "key" (else "id") string is its key, as the docs
+// say; one without gets the file's deterministic key.
+func TestFileSourceRequestKey(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.jsonl", `{"seed": 1, "key": "run-7"}`+"\n"+`{"seed": 2, "id": "job-3"}`+"\n"+`{"seed": 3, "key": 5}`+"\n")
+	src, err := NewFileSource(FileSourceConfig{Dir: dir, Interval: Duration(10 * time.Millisecond)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ds, err := src.Poll(ctx)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("poll: %v, %d deliveries", err, len(ds))
+	}
+	if ds[0].Key != "run-7" || ds[1].Key != "job-3" || !strings.HasPrefix(ds[2].Key, "file:a.jsonl#3:") {
+		t.Errorf("keys %q, %q, %q; want run-7, job-3 and a file: key", ds[0].Key, ds[1].Key, ds[2].Key)
+	}
+}

@@ -24,6 +24,10 @@ type Message struct {
 	// Time is when the message was made (UTC); publishers pass it on where the target has a
 	// place for it.
 	Time time.Time `json:"time"`
+	// Trace is the W3C traceparent of the work that made the message ("" for none): spooled
+	// with it, sent as the Kafka record header and the webhook header traceparent, and read
+	// back by the Kafka and REST sources, so that a trace crosses the processes (trace.go).
+	Trace string `json:"trace,omitempty"`
 }
 
 // Sink delivers batches to one target. Send either delivers the whole batch or returns an

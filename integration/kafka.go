@@ -119,6 +119,9 @@ func (s *KafkaSink) Send(ctx context.Context, batch []Message) error {
 	recs := make([]*kgo.Record, len(batch))
 	for i, m := range batch {
 		recs[i] = &kgo.Record{Key: []byte(m.Key), Value: m.Value, Timestamp: m.Time}
+		if m.Trace != "" {
+			recs[i].Headers = []kgo.RecordHeader{{Key: TraceHeader, Value: []byte(m.Trace)}}
+		}
 	}
 	if err := s.client().ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		// A failed idempotent batch can leave the client's sequence state for the partition
@@ -331,7 +334,7 @@ func (s *KafkaSource) Poll(ctx context.Context) ([]Delivery, error) {
 				key = fmt.Sprintf("kafka:%s/%d@%d", r.Topic, r.Partition, r.Offset)
 			}
 			ds = append(ds, Delivery{
-				Message: Message{Key: key, Value: r.Value, Time: r.Timestamp.UTC()},
+				Message: Message{Key: key, Value: r.Value, Time: r.Timestamp.UTC(), Trace: recordTrace(r)},
 				Origin:  fmt.Sprintf("kafka:%s/%d@%d", r.Topic, r.Partition, r.Offset),
 				commit:  kafkaCommit{tp, r.Offset},
 			})
@@ -430,4 +433,14 @@ func (s *KafkaSource) Check(ctx context.Context) error { return s.cl.Ping(ctx) }
 func (s *KafkaSource) Close() error {
 	s.closeOnce.Do(s.cl.CloseAllowingRebalance)
 	return nil
+}
+
+// recordTrace is a record's traceparent header, when it holds a valid one.
+func recordTrace(r *kgo.Record) string {
+	for _, h := range r.Headers {
+		if h.Key == TraceHeader {
+			return validTrace(string(h.Value))
+		}
+	}
+	return ""
 }

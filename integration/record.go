@@ -15,8 +15,12 @@ import (
 //	  seq  uint64 LE   the record's sequence number, increasing through the spool
 //	  time int64  LE   Message.Time in Unix nanoseconds
 //	  klen uvarint     length of Message.Key
-//	  key, then value (the rest of the payload)
+//	  key
+//	  [tlen uvarint, trace]  only when seq has its top bit (traceFlag) set: Message.Trace
+//	  value (the rest of the payload)
 //
+// Records without a trace are framed as before the trace existed, so older spools read as
+// they were written.
 // The frame lets recovery tell a complete record from a torn one (short read) or a damaged
 // one (CRC mismatch) without trusting anything after the first bad byte.
 const (
@@ -26,6 +30,10 @@ const (
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// traceFlag marks, in a record's seq, that the record holds a trace context (sequence numbers
+// never reach 2⁶³).
+const traceFlag = 1 << 63
 
 var (
 	// errShortRecord means the bytes end inside a record: a write torn by a crash.
@@ -45,10 +53,18 @@ type record struct {
 func appendRecord(dst []byte, seq uint64, msg Message) []byte {
 	start := len(dst)
 	dst = append(dst, make([]byte, recordHeader)...)
-	dst = binary.LittleEndian.AppendUint64(dst, seq)
+	flagged := seq
+	if msg.Trace != "" {
+		flagged |= traceFlag
+	}
+	dst = binary.LittleEndian.AppendUint64(dst, flagged)
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(msg.Time.UnixNano()))
 	dst = binary.AppendUvarint(dst, uint64(len(msg.Key)))
 	dst = append(dst, msg.Key...)
+	if msg.Trace != "" {
+		dst = binary.AppendUvarint(dst, uint64(len(msg.Trace)))
+		dst = append(dst, msg.Trace...)
+	}
 	dst = append(dst, msg.Value...)
 	payload := dst[start+recordHeader:]
 	binary.LittleEndian.PutUint32(dst[start:], uint32(len(payload)))
@@ -82,11 +98,17 @@ func decodeRecord(b []byte) (record, error) {
 		return record{}, errCorruptRecord
 	}
 	rest := p[16+k:]
-	msg := Message{
-		Key:   string(rest[:klen]),
-		Value: append([]byte(nil), rest[klen:]...),
-		Time:  time.Unix(0, ts).UTC(),
+	msg := Message{Key: string(rest[:klen]), Time: time.Unix(0, ts).UTC()}
+	rest = rest[klen:]
+	if seq&traceFlag != 0 {
+		seq &^= traceFlag
+		tlen, k := binary.Uvarint(rest)
+		if k <= 0 || k != uvarintLen(tlen) || tlen > uint64(len(rest)-k) || tlen == 0 {
+			return record{}, errCorruptRecord
+		}
+		msg.Trace, rest = string(rest[k:k+int(tlen)]), rest[k+int(tlen):]
 	}
+	msg.Value = append([]byte(nil), rest...)
 	return record{seq: seq, msg: msg, size: recordHeader + int(n)}, nil
 }
 

@@ -170,7 +170,7 @@ func (s *RESTSource) Poll(ctx context.Context) ([]Delivery, error) {
 
 // fetch is one GET.
 func (s *RESTSource) fetch(ctx context.Context) ([]Delivery, error) {
-	body, status, err := s.do(ctx, http.MethodGet, s.cfg.URL, nil)
+	body, status, tp, err := s.get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func (s *RESTSource) fetch(ctx context.Context) ([]Delivery, error) {
 	now := time.Now().UTC()
 	ds := make([]Delivery, len(items))
 	for i, it := range items {
-		ds[i] = Delivery{Message: Message{Key: restKey(it), Value: it, Time: now},
+		ds[i] = Delivery{Message: Message{Key: restKey(it), Value: it, Time: now, Trace: tp},
 			Origin: fmt.Sprintf("rest:%s#%d", s.cfg.URL, i), commit: restCommit{}}
 	}
 	return ds, nil
@@ -203,32 +203,39 @@ func (s *RESTSource) fetch(ctx context.Context) ([]Delivery, error) {
 // restKey is the request's own "key" (or "id") when it is a string, else a digest of the
 // request: the same request polled twice gets the same key, so its results de-duplicate.
 func restKey(item json.RawMessage) string {
-	var k struct {
-		Key any `json:"key"`
-		ID  any `json:"id"`
-	}
-	if json.Unmarshal(item, &k) == nil {
-		if s, ok := k.Key.(string); ok && s != "" {
-			return s
-		}
-		if s, ok := k.ID.(string); ok && s != "" {
-			return s
-		}
+	if s, ok := requestKey(item); ok {
+		return s
 	}
 	h := sha256.Sum256(item)
 	return "rest:" + hex.EncodeToString(h[:12])
 }
 
-// do sends one request and reads the body; HTTP ≥ 400 and transport failures are errors
-// (4xx other than 408/429 permanent, the rest retryable, Retry-After honoured).
+// do sends one request and reads the body (doHeader, without the response header).
 func (s *RESTSource) do(ctx context.Context, method, u string, body []byte) ([]byte, int, error) {
+	data, status, _, err := s.doHeader(ctx, method, u, body)
+	return data, status, err
+}
+
+// get is the poll's GET, with the response's traceparent (a valid one, else ""): the
+// requests of one response continue the trace of the service that answered.
+func (s *RESTSource) get(ctx context.Context) ([]byte, int, string, error) {
+	data, status, h, err := s.doHeader(ctx, http.MethodGet, s.cfg.URL, nil)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	return data, status, validTrace(h.Get(TraceHeader)), nil
+}
+
+// doHeader sends one request and reads the body; HTTP ≥ 400 and transport failures are errors
+// (4xx other than 408/429 permanent, the rest retryable, Retry-After honoured).
+func (s *RESTSource) doHeader(ctx context.Context, method, u string, body []byte) ([]byte, int, http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, 0, Permanent(err)
+		return nil, 0, nil, Permanent(err)
 	}
 	for k, v := range s.cfg.Headers {
 		req.Header.Set(k, v)
@@ -239,28 +246,28 @@ func (s *RESTSource) do(ctx context.Context, method, u string, body []byte) ([]b
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s %s: %w", method, u, err)
+		return nil, 0, nil, fmt.Errorf("%s %s: %w", method, u, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxBytes+1))
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s %s: reading the body: %w", method, u, err)
+		return nil, 0, nil, fmt.Errorf("%s %s: reading the body: %w", method, u, err)
 	}
 	if int64(len(data)) > s.cfg.MaxBytes {
-		return nil, 0, fmt.Errorf("%s %s: body exceeds max_bytes (%d)", method, u, s.cfg.MaxBytes)
+		return nil, 0, nil, fmt.Errorf("%s %s: body exceeds max_bytes (%d)", method, u, s.cfg.MaxBytes)
 	}
 	if resp.StatusCode >= 400 {
 		err := fmt.Errorf("%s %s: HTTP %d", method, u, resp.StatusCode)
 		switch {
 		case resp.StatusCode == 429 || resp.StatusCode == 503:
-			return nil, 0, &RetryAfterError{Err: err, After: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+			return nil, 0, nil, &RetryAfterError{Err: err, After: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 		case resp.StatusCode >= 500 || resp.StatusCode == 408:
-			return nil, 0, err
+			return nil, 0, nil, err
 		default:
-			return nil, 0, Permanent(err)
+			return nil, 0, nil, Permanent(err)
 		}
 	}
-	return data, resp.StatusCode, nil
+	return data, resp.StatusCode, resp.Header, nil
 }
 
 // Commit POSTs the deliveries' keys to ack_url (nothing to do without one).
@@ -311,4 +318,23 @@ func (s *RESTSource) Breaker() BreakerState { return s.br.state() }
 func (s *RESTSource) Close() error {
 	s.client.CloseIdleConnections()
 	return nil
+}
+
+// requestKey is a request's own key: its "key", else its "id", when that is a non-empty string.
+// Every connector without a key of its own (REST, file) keys a request by it.
+func requestKey(item json.RawMessage) (string, bool) {
+	var k struct {
+		Key any `json:"key"`
+		ID  any `json:"id"`
+	}
+	if json.Unmarshal(item, &k) != nil {
+		return "", false
+	}
+	if s, ok := k.Key.(string); ok && s != "" {
+		return s, true
+	}
+	if s, ok := k.ID.(string); ok && s != "" {
+		return s, true
+	}
+	return "", false
 }

@@ -258,6 +258,7 @@ func FuzzSpoolRecord(f *testing.F) {
 	f.Add(appendRecord(nil, 1<<40, Message{Key: "", Value: json.RawMessage(`null`)}))
 	f.Add([]byte{})
 	f.Add([]byte{17, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(appendRecord(nil, 9, Message{Key: "k", Value: json.RawMessage(`{}`), Trace: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rec, err := decodeRecord(b)
 		if err != nil {

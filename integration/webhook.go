@@ -91,7 +91,7 @@ func (c WebhookConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("secret_file: %w", err))
 		}
 	case c.SecretEnv != "" && os.Getenv(c.SecretEnv) == "":
-		bad("secret_env", strconv.Quote(c.SecretEnv), "the name of a set, non-empty environment variable")
+		errs = append(errs, fmt.Errorf("secret_env: the environment variable %s is not set or is empty (set it to the webhook's HMAC secret, e.g. export %s=$(openssl rand -hex 32))", c.SecretEnv, c.SecretEnv))
 	}
 	for k := range c.Headers {
 		if k == "" || strings.ContainsAny(k, " :\r\n") {
@@ -168,6 +168,12 @@ func (s *webhookSink) Send(ctx context.Context, batch []Message) error {
 	req.Header.Set(HeaderSignature, SignWebhook(s.secret, ts, b))
 	req.Header.Set(HeaderBatchSize, strconv.Itoa(len(batch)))
 	req.Header.Set(HeaderIdempotencyKey, batchKey(batch))
+	for _, m := range batch { // one header per request: the first message's trace
+		if m.Trace != "" {
+			req.Header.Set(TraceHeader, m.Trace)
+			break
+		}
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("webhook %s: %w", s.cfg.URL, err)

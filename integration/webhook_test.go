@@ -270,7 +270,7 @@ func TestWebhookConfigValidate(t *testing.T) {
 		{func(c *WebhookConfig) { c.Secret = "inline" }, "secret, secret_env, secret_file: more than one is set"},
 		{func(c *WebhookConfig) { c.SecretEnv = "" }, "secret, secret_env, secret_file: none is set"},
 		{func(c *WebhookConfig) { c.SecretEnv, c.SecretFile = "", "/nonexistent/secret" }, "secret_file: open /nonexistent/secret"},
-		{func(c *WebhookConfig) { c.SecretEnv = "MFN_TEST_UNSET_VARIABLE" }, `secret_env: "MFN_TEST_UNSET_VARIABLE" is not allowed`},
+		{func(c *WebhookConfig) { c.SecretEnv = "MFN_TEST_UNSET_VARIABLE" }, "secret_env: the environment variable MFN_TEST_UNSET_VARIABLE is not set or is empty"},
 		{func(c *WebhookConfig) { c.Timeout = Duration(time.Hour) }, "timeout: 1h0m0s is not allowed (want 1ms..10m)"},
 		{func(c *WebhookConfig) { c.MaxConnsPerHost = -1 }, "max_conns_per_host: -1 is not allowed (want 1..10000)"},
 		{func(c *WebhookConfig) { c.Headers = map[string]string{"Bad Header": "v"} }, `headers: "Bad Header" is not allowed`},

@@ -127,5 +127,5 @@ func ErrorResult(req Message, err error) Message {
 		Error   string `json:"error"`
 		Request any    `json:"request"`
 	}{err.Error(), request})
-	return Message{Key: req.Key, Value: v, Time: time.Now().UTC()}
+	return Message{Key: req.Key, Value: v, Time: time.Now().UTC(), Trace: req.Trace}
 }

@@ -3,6 +3,8 @@ package nernst
 import (
 	"fmt"
 	"math"
+
+	"mfn/libm"
 	"strings"
 
 	"mfn/npexact"
@@ -287,7 +289,7 @@ func (e *MembraneEngine) ComputeNernstPotentialArrayAt(z int, cOut, cIn []float6
 		if ci != cIn[i] {
 			e.metrics.ClampingEvents++
 		}
-		v := k * math.Log(co/ci)
+		v := k * libm.Log(co/ci)
 		out[i] = v
 		if math.IsNaN(v) {
 			nan++

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"mfn/libm"
 	"strconv"
 	"strings"
 
@@ -69,7 +71,7 @@ func potential(z int, cOut, cIn, tempK float64) float64 {
 	den := float64(z) * faraday
 	k := num / den
 	ratio := cOut / cIn
-	return k * math.Log(ratio)
+	return k * libm.Log(ratio)
 }
 
 // SymbolicExample is the value of the reference's sympy cross-check (_symbolic_nernst_example):
@@ -89,7 +91,7 @@ func symbolic(z int, cOut, cIn, tempK float64) float64 {
 	coef := invF * rGas
 	coef = coef * tempK
 	ratio := (1 / cIn) * cOut
-	return (coef * math.Log(ratio)) / float64(z)
+	return (coef * libm.Log(ratio)) / float64(z)
 }
 
 // Ion is one row of the reference's table of typical mammalian ion concentrations (spec §3.1).

@@ -329,3 +329,35 @@ func TestValidateInputs(t *testing.T) {
 		t.Errorf("text: %v", err)
 	}
 }
+
+// TestPotentialGlibcLog is issue 16's case: the reference's math.log is glibc's, which rounds
+// log(0.01) differently from Go's math.Log. Reference value: Debian python3,
+// (8.314*280)/(3*96485.33212)*math.log(0.002/0.2) = -0.037036606303474946; math.Log gives
+// -0.03703660630347495.
+func TestPotentialGlibcLog(t *testing.T) {
+	got, err := Potential(3, 0.002, 0.2, 280)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := -0.037036606303474946; got != want {
+		t.Errorf("Potential(3, 0.002, 0.2, 280) = %v, want %v", got, want)
+	}
+	m, err := NewMembraneEngine(DefaultMembraneConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The membrane engine accepts only biological valences; z = 2 reference (same python3):
+	// (8.314*280)/(2*96485.33212)*math.log(0.002/0.2) = -0.05555490945521241.
+	want2 := -0.05555490945521241
+	s, err := m.ComputeNernstPotentialAt(2, 0.002, 0.2, 280)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arr, err := m.ComputeNernstPotentialArrayAt(2, []float64{0.002}, []float64{0.2}, 280)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s != want2 || arr[0] != want2 {
+		t.Errorf("membrane engine: scalar %v, array %v, want %v", s, arr[0], want2)
+	}
+}

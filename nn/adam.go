@@ -17,15 +17,19 @@ func DefaultAdam() AdamConfig { return AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0
 // Validate applies torch's checks (lr >= 0, eps >= 0, 0 <= β < 1), in torch's order and words.
 func (c AdamConfig) Validate() error {
 	if !(c.LR >= 0) {
+		//lint:ignore ST1005 torch.optim.Adam's message, word for word
 		return fmt.Errorf("Invalid learning rate: %v (must be >= 0)", c.LR)
 	}
 	if !(c.Eps >= 0) {
+		//lint:ignore ST1005 torch.optim.Adam's message, word for word
 		return fmt.Errorf("Invalid epsilon value: %v (must be >= 0)", c.Eps)
 	}
 	if !(c.Beta1 >= 0 && c.Beta1 < 1) {
+		//lint:ignore ST1005 torch.optim.Adam's message, word for word
 		return fmt.Errorf("Invalid beta parameter at index 0: %v (must be in [0, 1))", c.Beta1)
 	}
 	if !(c.Beta2 >= 0 && c.Beta2 < 1) {
+		//lint:ignore ST1005 torch.optim.Adam's message, word for word
 		return fmt.Errorf("Invalid beta parameter at index 1: %v (must be in [0, 1))", c.Beta2)
 	}
 	return nil

@@ -397,7 +397,7 @@ func TestRunValidationFollowsTorch(t *testing.T) {
 }
 
 // TestTrainingAnchor compares run_validation(seed = s, epochs = 5), s = 0..9, with the
-// reference's table (reference-timings.md, "Training anchor", 6 decimals): every loss drops,
+// reference's table (docs/spec/reference-timings.md, "Training anchor", 6 decimals): every loss drops,
 // every value agrees to the printed digits (half a unit of the 6th decimal plus a few float32
 // ulps), and the mean final loss is the reference's 0.1753.
 func TestTrainingAnchor(t *testing.T) {

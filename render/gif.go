@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"image/gif"
 	"io"
-	"strings"
 )
 
 // GIF palettes hold at most 256 colours and the pictures need three besides the map, so the
@@ -48,7 +47,7 @@ func AnimatedGIF(frames [][]float64, n int, opt Options) (*gif.GIF, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := newLayout(n, opt.Scale, lo, hi, true)
+	l, err := newLayout(n, opt.Scale, lo, hi, titleLines(opt.Title)+1) // the title, then the step
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +63,12 @@ func AnimatedGIF(frames [][]float64, n int, opt Options) (*gif.GIF, error) {
 	for _, k := range pick {
 		copy(pix, base)
 		l.paintField(pix, frames[k])
-		title := strings.TrimSpace(fmt.Sprintf("%s  step %d/%d", opt.Title, k+1, len(frames)))
-		l.text(pix, l.mapX, l.titleY, strings.ToUpper(title), codeBlack)
+		line := 0
+		if titleLines(opt.Title) > 0 {
+			l.title(pix, 0, opt.Title)
+			line = 1
+		}
+		l.title(pix, line, fmt.Sprintf("step %d/%d", k+1, len(frames)))
 		img := image.NewPaletted(image.Rect(0, 0, l.w, l.h), pal)
 		for i, c := range pix {
 			img.Pix[i] = index[c]

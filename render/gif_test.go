@@ -67,7 +67,7 @@ func TestGIFFixedScale(t *testing.T) {
 		}
 	}
 	// The colour bar and its labels are the same in every frame.
-	l, _ := newLayout(2, 4, 0, 1, true)
+	l, _ := newLayout(2, 4, 0, 1, 1)
 	for k := range g.Image {
 		for y := l.barY; y < l.barY+l.barH; y++ {
 			for x := l.barX - 1; x < g.Config.Width; x++ {
@@ -148,5 +148,42 @@ func TestGIFRejects(t *testing.T) {
 	}
 	if WriteGIF(&bytes.Buffer{}, &gif.GIF{}) == nil {
 		t.Error("WriteGIF of no frames succeeded")
+	}
+}
+
+// TestGIFTitleStaysAboveTheMap: a long title and the step counter are drawn on their own lines
+// and cut at the map's right edge, so nothing is drawn above the colour bar and its labels.
+func TestGIFTitleStaysAboveTheMap(t *testing.T) {
+	frames := [][]float64{constant(16, -0.07), constant(16, -0.06)}
+	opt := Options{Scale: 8, Title: "engine 16×16, 1000 steps, seed 42, jitter, a title longer than the map"}
+	g, err := AnimatedGIF(frames, 16, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := newLayout(16, 8, 0, 1, 2)
+	right := l.mapX + 16*8
+	img := g.Image[0]
+	black := img.Palette.Index(color.RGBA{0, 0, 0, 255})
+	inks := 0
+	// The title rows end above the top tick label, which reaches half a glyph above the bar.
+	for y := 0; y < l.barY-glyphH*l.ts/2; y++ {
+		for x := 0; x < g.Config.Width; x++ {
+			if img.ColorIndexAt(x, y) == uint8(black) {
+				inks++
+				if x >= right {
+					t.Fatalf("title ink at (%d, %d), right of the map's edge %d", x, y, right)
+				}
+			}
+		}
+	}
+	if inks == 0 {
+		t.Fatal("no title drawn")
+	}
+}
+
+// TestTimesSignHasAGlyph: "64×64" in a title draws a ×, not the '?' of an unknown character.
+func TestTimesSignHasAGlyph(t *testing.T) {
+	if glyph('×') == glyph('?') || glyph('×') == glyph('X') {
+		t.Error("× is drawn as ? or X")
 	}
 }

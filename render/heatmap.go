@@ -69,13 +69,13 @@ func Heatmap(field []float64, n int, opt Options) (*image.RGBA, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := newLayout(n, opt.Scale, lo, hi, opt.Title != "")
+	l, err := newLayout(n, opt.Scale, lo, hi, titleLines(opt.Title))
 	if err != nil {
 		return nil, err
 	}
 	pix := l.base()
 	l.paintField(pix, field)
-	l.text(pix, l.mapX, l.titleY, strings.ToUpper(opt.Title), codeBlack)
+	l.title(pix, 0, opt.Title)
 	return l.rgba(pix), nil
 }
 
@@ -184,7 +184,8 @@ type tick struct {
 	label string
 }
 
-func newLayout(n, scale int, lo, hi float64, title bool) (*layout, error) {
+// newLayout places the map, titleLines lines of title above it, and the colour bar to its right.
+func newLayout(n, scale int, lo, hi float64, titleLines int) (*layout, error) {
 	if scale == 0 {
 		scale = max(1, DefaultWidth/n)
 	}
@@ -199,9 +200,7 @@ func newLayout(n, scale int, lo, hi float64, title bool) (*layout, error) {
 	}
 	pad := 4 * l.ts
 	l.mapX, l.mapY, l.titleY = pad, pad, pad
-	if title {
-		l.mapY += (glyphH + 4) * l.ts
-	}
+	l.mapY += titleLines * (glyphH + 4) * l.ts
 	l.barX, l.barY = l.mapX+side+3*pad, l.mapY
 	l.barW, l.barH = 12*l.ts, max(side, minBarH)
 	// Tick marks 3 dots long, then a 3-dot gap, so a mark never reads as a minus sign.
@@ -374,6 +373,28 @@ func (l *layout) text(pix []uint16, x, y int, s string, c uint16) {
 				}
 			}
 		}
+		x += (glyphW + 1) * l.ts
+	}
+}
+
+// titleLines is the number of title lines a title needs: none for an empty one.
+func titleLines(title string) int {
+	if strings.TrimSpace(title) == "" {
+		return 0
+	}
+	return 1
+}
+
+// title draws line k of the title in capitals above the map, cut at the map's right edge so
+// it never runs into the colour bar or its labels.
+func (l *layout) title(pix []uint16, k int, s string) {
+	x, y := l.mapX, l.titleY+k*(glyphH+4)*l.ts
+	right := l.mapX + l.n*l.scale
+	for _, r := range strings.ToUpper(s) {
+		if x+glyphW*l.ts > right {
+			return
+		}
+		l.text(pix, x, y, string(r), codeBlack)
 		x += (glyphW + 1) * l.ts
 	}
 }

@@ -29,7 +29,7 @@ func ramp(n int) []float64 {
 // cellAt returns the colour at the centre of cell (i, j) of a picture drawn with opt.
 func cellAt(t *testing.T, img image.Image, n, i, j int, opt Options) color.RGBA {
 	t.Helper()
-	l, err := newLayout(n, opt.Scale, 0, 1, opt.Title != "")
+	l, err := newLayout(n, opt.Scale, 0, 1, titleLines(opt.Title))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestHeatmapSize(t *testing.T) {
 		t.Errorf("pixel right of the map %v, want white background", got)
 	}
 	for _, tc := range []struct{ n, scale, side int }{{1, 0, 512}, {3, 0, 510}, {600, 0, 600}, {5, 3, 15}} {
-		l, err := newLayout(tc.n, tc.scale, 0, 1, false)
+		l, err := newLayout(tc.n, tc.scale, 0, 1, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,10 @@
 package rng
 
 import (
-	"math"
 	"math/big"
 	"math/bits"
+
+	"mfn/libm"
 )
 
 // uint128 is a 128-bit unsigned integer as two 64-bit halves.
@@ -123,8 +124,8 @@ func (p *pcg64) standardNormal() float64 {
 func (p *pcg64) normalSlow(idx, rabs uint64, x float64) (float64, bool) {
 	if idx == 0 {
 		for {
-			xx := -zigguratNorInvR * math.Log1p(-p.nextDouble())
-			yy := -math.Log1p(-p.nextDouble())
+			xx := -zigguratNorInvR * libm.Log1p(-p.nextDouble())
+			yy := -libm.Log1p(-p.nextDouble())
 			if yy+yy > float64(xx*xx) {
 				if (rabs>>8)&1 != 0 {
 					return -(zigguratNorR + xx), true
@@ -133,7 +134,7 @@ func (p *pcg64) normalSlow(idx, rabs uint64, x float64) (float64, bool) {
 			}
 		}
 	}
-	if float64((fiDouble[idx-1]-fiDouble[idx])*p.nextDouble())+fiDouble[idx] < math.Exp(-0.5*x*x) {
+	if float64((fiDouble[idx-1]-fiDouble[idx])*p.nextDouble())+fiDouble[idx] < libm.Exp(-0.5*x*x) {
 		return x, true
 	}
 	return 0, false

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 
@@ -12,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"mfn/federated"
+	"mfn/limits"
 	"mfn/rng"
 )
 
@@ -23,24 +23,32 @@ const (
 )
 
 // gradientsField reads gradients: a list of lists of finite numbers that fit a float32, all of
-// one length. Ragged input is a 422 naming the first gradient whose length differs.
+// one length. Ragged input is a 422 naming the first gradient whose length differs. The rows
+// are decoded one at a time into one float32 array, and decoding stops as soon as the count
+// passes maxGradients or the elements pass maxGradientElements (aggregate_limits.go).
 func (f *form) gradientsField(name string) [][]float32 {
 	raw, ok := f.take(name, true)
 	if !ok {
 		return nil
 	}
-	var fast [][]float64
 	// Go's decoder takes null for a list or a number silently; the element-wise reader
 	// reports it as pydantic does.
-	if bytes.Contains(raw, []byte("null")) || json.Unmarshal(raw, &fast) != nil {
-		fast = f.gradientsLax(name, raw)
-		if fast == nil {
-			return nil
+	if !bytes.Contains(raw, []byte("null")) {
+		if out, done := f.gradientRows(name, raw); done {
+			return out
 		}
 	}
+	fast := f.gradientsLax(name, raw)
+	if fast == nil {
+		return nil
+	}
+	return f.gradientsCheck(name, fast)
+}
+
+// gradientsCheck applies gradientsField's bounds to gradients read by the lax reader.
+func (f *form) gradientsCheck(name string, fast [][]float64) [][]float32 {
 	if len(fast) > maxGradients {
-		f.add("too_long", fmt.Sprintf("List should have at most %d items after validation, not %d", maxGradients, len(fast)),
-			nil, map[string]any{"field_type": "List", "max_length": maxGradients, "actual_length": len(fast)}, name)
+		f.tooManyGradients(name, len(fast))
 		return nil
 	}
 	total := 0
@@ -48,20 +56,17 @@ func (f *form) gradientsField(name string) [][]float32 {
 	for i, g := range fast {
 		total += len(g)
 		if total > maxGradientElements {
-			f.add("too_long", fmt.Sprintf("Gradients should have at most %d numbers in all", maxGradientElements),
-				nil, map[string]any{"max_length": maxGradientElements}, name)
+			f.tooManyElements(name)
 			return nil
 		}
 		if i > 0 && len(g) != len(fast[0]) {
-			f.add("ragged_gradients", fmt.Sprintf("gradient %d has %d elements, gradient 0 has %d: all gradients must have the same length",
-				i, len(g), len(fast[0])), nil, map[string]any{"expected_length": len(fast[0]), "actual_length": len(g)}, name, i)
+			f.ragged(name, i, len(g), len(fast[0]))
 			return nil
 		}
 		out[i] = make([]float32, len(g))
 		for j, v := range g {
 			if math.Abs(v) > math.MaxFloat32 {
-				f.add("finite_number", "Input should be a finite float32 number (|x| <= 3.4028234663852886e+38)",
-					[]byte(num(v)), nil, name, i, j)
+				f.notFloat32(name, v, i, j)
 				return nil
 			}
 			out[i][j] = float32(v)
@@ -103,7 +108,7 @@ func (f *form) gradientsLax(name string, raw json.RawMessage) [][]float64 {
 
 // handleAggregate is POST /federated/aggregate: hierarchical Krum with the reference's fixed
 // seed 42 for the cluster assignment, on the worker pool.
-func handleAggregate(pool *Pool, m *Metrics, tracer trace.Tracer) http.Handler {
+func handleAggregate(pool *Pool, mem *limits.Memory, m *Metrics, tracer trace.Tracer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, err := readForm(r)
 		if err != nil {
@@ -114,6 +119,7 @@ func handleAggregate(pool *Pool, m *Metrics, tracer trace.Tracer) http.Handler {
 		grads := f.gradientsField("gradients")
 		f.intField("num_clusters", &agg.NumClusters, false, 1, 1000)
 		f.floatField("byzantine_fraction", &agg.ByzantineFraction, false, floatBounds{ge: bound(0), le: bound(0.5)})
+		method := f.methodField("method")
 		if err := f.finish(); err != nil {
 			writeError(w, r, err)
 			return
@@ -126,6 +132,23 @@ func handleAggregate(pool *Pool, m *Metrics, tracer trace.Tracer) http.Handler {
 			writeError(w, r, errorf(KindBadRequest, "%v", err)) // the reference's ValueError → 400
 			return
 		}
+		rule, err := aggregationRule(method, agg, len(grads))
+		if err != nil {
+			writeError(w, r, errorf(KindBadRequest, "%v", err))
+			return
+		}
+		hierarchical := method == federated.MethodHierarchicalKrum
+		var release func()
+		if hierarchical {
+			release, err = reserveAggregate(r.Context(), mem, pool, agg, grads)
+		} else {
+			release, err = reserveRule(r.Context(), mem, pool, method, grads)
+		}
+		if err != nil {
+			writeError(w, r, poolError(err, m))
+			return
+		}
+		defer release()
 		out, err := Run(r.Context(), pool, func(ctx context.Context) ([]float32, error) {
 			_, span := tracer.Start(ctx, "federated.aggregate")
 			defer span.End()
@@ -133,11 +156,19 @@ func handleAggregate(pool *Pool, m *Metrics, tracer trace.Tracer) http.Handler {
 				span.SetAttributes(attribute.Int("mfn.clients", len(grads)), attribute.Int("mfn.dimensions", len(grads[0])),
 					attribute.Int("mfn.num_clusters", agg.NumClusters))
 			}
-			v, _, err := agg.Aggregate(grads, rng.New(42))
-			if err != nil {
+			if span.IsRecording() {
+				span.SetAttributes(attribute.String("mfn.method", rule.Name()))
+			}
+			var v []float32
+			if hierarchical { // the reference's rule: cancellable, within its cost model
+				v, _, err = agg.AggregateContext(ctx, grads, rng.New(42))
+			} else {
+				v, err = rule.Aggregate32(grads)
+			}
+			if err != nil && ctx.Err() == nil {
 				return nil, errorf(KindBadRequest, "%v", err)
 			}
-			return v, nil
+			return v, err
 		})
 		if err != nil {
 			writeError(w, r, poolError(err, m))

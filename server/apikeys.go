@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"os"
 	"sync/atomic"
 	"time"
 
 	"mfn/apikey"
+	"mfn/limits"
 )
 
 // APIKeys is the set of valid API keys: those from MFN_API_KEY / MFN_API_KEYS plus those of
@@ -119,23 +121,46 @@ func (k *APIKeys) Check(presented string) (id string, ok bool) {
 const authDetail = "Invalid or missing API key"
 
 // withAuth rejects requests to protected routes (every path that is not a public route,
-// unknown paths included) without a valid X-API-Key.
-func withAuth(keys *APIKeys) func(http.Handler) http.Handler {
+// unknown paths included) without a valid X-API-Key. Failed attempts are limited per client
+// address (limits.FailedAuth): an address out of attempts gets 429 with Retry-After before
+// its key is even looked at.
+func withAuth(keys *APIKeys, fails *limits.FailedAuth, trusted []netip.Prefix) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := recordOf(r.Context())
+			protected := false
+			if keys.required {
+				rt := lookupRoute(r.URL.Path)
+				protected = rt == nil || !rt.public
+			}
+			addr := ""
+			if protected && fails != nil {
+				addr = clientIP(r, trusted)
+				if retry, blocked := fails.Blocked(addr); blocked {
+					writeError(w, r, tooManyFailures(retry))
+					return
+				}
+			}
 			id, ok := keys.Check(header(r.Header, "X-Api-Key"))
 			if ok {
 				rec.keyID = id
 			}
-			if !ok && keys.required {
-				if rt := lookupRoute(r.URL.Path); rt == nil || !rt.public {
-					writeError(w, r, &Error{Kind: KindUnauthorized, Detail: authDetail, ErrorCode: "authentication_required",
-						Header: http.Header{"Www-Authenticate": {`API-Key header="X-API-Key"`}}})
-					return
+			if !ok && protected {
+				if fails != nil {
+					fails.Failed(addr)
 				}
+				writeError(w, r, &Error{Kind: KindUnauthorized, Detail: authDetail, ErrorCode: "authentication_required",
+					Header: http.Header{"Www-Authenticate": {`API-Key header="X-API-Key"`}}})
+				return
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// tooManyFailures is the 429 of an address out of failed authentications.
+func tooManyFailures(retry time.Duration) *Error {
+	s := max(1, ceilSeconds(retry))
+	return &Error{Kind: KindRateLimited, ErrorCode: "too_many_failed_authentications", RetryAfter: s,
+		Detail: fmt.Sprintf("Too many failed authentications from this address; retry in %d s (MFN_AUTH_FAILURE_BURST, MFN_AUTH_FAILURE_INTERVAL)", s)}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mfn/integration"
+	"mfn/limits"
 	"mfn/stream"
 )
 
@@ -36,7 +37,12 @@ type App struct {
 	logBuf       *lineBuffer   // nil when logs go straight to their writer
 	redisLimiter *RedisLimiter // nil unless MFN_RATE_LIMIT_REDIS_URL is set
 	handler      http.Handler
-	hub          *integration.Hub // nil without an integrations file
+	limiter      RateLimiter             // shared by every transport; nil when rate limiting is off
+	routes       http.Handler            // the routes without the HTTP middleware (Transport)
+	hub          *integration.Hub        // nil without an integrations file
+	stoppers     []func(context.Context) // other transports' graceful stops (OnShutdown)
+	memory       *limits.Memory          // the aggregations' memory budget
+	authFails    *limits.FailedAuth
 	closeOnce    sync.Once
 }
 
@@ -70,6 +76,7 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		if a.ring, err = OpenKeyring(cfg.CryptoKeyFile); err != nil {
 			return nil, err
 		}
+		a.ring.maxPerOwner = cfg.Limits.withDefaults().KeysPerAPIKey
 		if cfg.CryptoKeyFile == "" {
 			a.log.Warn("crypto keys are in memory only: set MFN_CRYPTO_KEY_FILE so that restarts and replicas share them")
 		}
@@ -92,7 +99,8 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 		}
 		a.readiness.hub = a.hub
 	}
-	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub)
+	a.memory, a.authFails = cfg.Limits.memory(), cfg.Limits.failedAuth()
+	a.streams = newStreamHub(cfg, a.keys, a.metrics, a.log, a.hub, a.pool, a.authFails)
 	var limiter RateLimiter
 	if cfg.RateLimitEnabled && cfg.RateLimitRedisURL != "" {
 		if a.redisLimiter, err = NewRedisLimiter(cfg.RateLimitRedisURL, cfg.RateLimitRedisFailOpen, cfg.RateLimitRedisTimeout,
@@ -101,9 +109,13 @@ func Open(ctx context.Context, cfg Config, logOut io.Writer, version string, opt
 			return nil, err
 		}
 		limiter = a.redisLimiter
+	} else if cfg.RateLimitEnabled { // one limiter for every transport (Transport.Allow)
+		limiter = NewLimiter(cfg.RateLimitRequests, cfg.RateLimitWindow, cfg.RateLimitRoutes)
 	}
+	a.limiter = limiter
 	a.handler, err = NewServer(Deps{Config: cfg, Logger: a.log, Metrics: a.metrics, Tracing: a.tracing, APIKeys: a.keys,
-		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams, RateLimiter: limiter})
+		Keyring: a.ring, Pool: a.pool, Readiness: a.readiness, Integrations: a.hub, Streams: a.streams, RateLimiter: limiter,
+		Routes: &a.routes, Memory: a.memory, FailedAuth: a.authFails})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -210,11 +222,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	tuneGC(os.Getenv)
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
+	readTimeout, writeTimeout := serverTimeouts(a.cfg.HandlerTimeout)
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       a.cfg.HandlerTimeout + 30*time.Second,
-		WriteTimeout:      a.cfg.HandlerTimeout + 10*time.Second,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
@@ -222,6 +235,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	}
 	if a.certs != nil {
 		ln = tls.NewListener(ln, &tls.Config{GetCertificate: a.certs.get, MinVersion: tls.VersionTLS12})
+	} else {
+		ln = jsonErrorListener{ln}
 	}
 	scheme := "http"
 	if a.certs != nil {
@@ -261,6 +276,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, reload <-chan struct{}
 	if err := a.streams.Shutdown(shCtx); err != nil {
 		a.log.Warn("streams did not end in time", "error", err)
 	}
+	stopped := a.stopOthers(shCtx) // other transports stop alongside, before the pool closes
+	defer func() { <-stopped }()
 	if err := srv.Shutdown(shCtx); err != nil {
 		a.log.Warn("in-flight requests did not finish in time; closing them", "error", err)
 		cancelBase()

@@ -52,7 +52,11 @@ func Summary(cfg Config) string {
 		return "off"
 	}
 	fmt.Fprintf(&b, "env %s; log %s at %s; metrics middleware %s\n", cfg.Env, cfg.LogFormat, cfg.LogLevel, onOff(cfg.MetricsEnabled))
-	fmt.Fprintf(&b, "api keys: required %s, %d from the environment", onOff(cfg.APIKeyRequired), len(cfg.APIKeys))
+	if len(cfg.APIKeys) == 1 && cfg.APIKeys[0] == devAPIKey {
+		fmt.Fprintf(&b, "api keys: required %s, none configured: the built-in dev key %q only", onOff(cfg.APIKeyRequired), devAPIKey)
+	} else {
+		fmt.Fprintf(&b, "api keys: required %s, %d from the environment", onOff(cfg.APIKeyRequired), len(cfg.APIKeys))
+	}
 	if cfg.APIKeysFile != "" {
 		fmt.Fprintf(&b, ", file %s", cfg.APIKeysFile)
 	}

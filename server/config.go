@@ -35,6 +35,7 @@ type Config struct {
 	LogLevel       slog.Level
 	LogFormat      string        // json or text
 	LogFlush       time.Duration // batching of log writes to a file; 0: one write per line
+	AccessLog      AccessLogMode // MFN_ACCESS_LOG: all, errors or sampled:N
 	MetricsEnabled bool
 	CORSOrigins    []string
 
@@ -58,6 +59,8 @@ type Config struct {
 	Tracing TracingConfig
 
 	Streams StreamConfig // MFN_STREAM_* (streams.go)
+
+	Limits LimitsConfig // MFN_AGGREGATE_*, MFN_AUTH_FAILURE_* (limits_config.go)
 }
 
 // devAPIKey is the reference's convenience key, accepted in dev when no key is configured.
@@ -194,6 +197,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.LogFormat = p.oneOf("MFN_LOG_FORMAT", defFormat, strings.ToLower, "json", "text")
 	c.LogFlush = p.duration("MFN_LOG_FLUSH_INTERVAL", 100*time.Millisecond, 0, 10*time.Second)
+	c.AccessLog = parseAccessLog(p, getenv("MFN_ACCESS_LOG"))
 	c.MetricsEnabled = p.boolean("MFN_METRICS_ENABLED", true)
 	c.CORSOrigins = corsDefaults(c.Env)
 	if v, set := getenvSet(getenv, "MFN_CORS_ORIGINS"); set {
@@ -225,6 +229,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.Tracing = tracingFromEnv(getenv, p)
 	c.Streams = streamsFromEnv(p)
+	c.Limits = limitsFromEnv(p)
 
 	if len(p.list) > 0 {
 		return c, &ConfigError{Problems: p.list}

@@ -58,6 +58,9 @@ func keyError(err error, kind, id string) error {
 		return errorf(KindBadRequest, "Unknown key_id %q: no %s key has this id", id, kind)
 	case errors.Is(err, ErrKeyExists):
 		return errorf(KindConflict, "key_id %q already exists: keys are never overwritten; choose another id or omit key_id", id)
+	case errors.Is(err, errTooManyKeys):
+		return &Error{Kind: KindForbidden, Err: err,
+			Detail: "This API key has created the most key pairs allowed (MFN_CRYPTO_MAX_KEYS_PER_API_KEY); provision further keys in the key file (MFN_CRYPTO_KEY_FILE)"}
 	case errors.Is(err, ErrReadOnlyKeys):
 		return &Error{Kind: KindForbidden, Err: err,
 			Detail: "Key generation is disabled: the key file (MFN_CRYPTO_KEY_FILE) is read-only; provision keys in the key file instead"}
@@ -104,8 +107,19 @@ func cryptoHandler(c *cryptoService, read func(*form, *cryptoRequest),
 	})
 }
 
+// readKeyID reads key_id, refusing ids that could not be told apart or printed: control
+// characters, and lone UTF-16 surrogates (Go's decoder maps \ud800 and \udfff alike to
+// U+FFFD, so they would name the same key; the raw JSON is checked).
 func readKeyID(f *form, req *cryptoRequest) {
 	f.stringField("key_id", &req.keyID, false, true, 0, maxKeyIDChars, nil)
+	raw := f.members["key_id"]
+	if req.keyID == "" || len(raw) == 0 {
+		return
+	}
+	if loneSurrogate(raw) || checkKeyID(req.keyID) != nil {
+		f.add("string_pattern_mismatch", "key_id must not contain control characters, U+FFFD or lone UTF-16 surrogates",
+			raw, nil, "key_id")
+	}
 }
 
 func readAAD(f *form, req *cryptoRequest) {
@@ -271,14 +285,18 @@ func handleKeypair(c *cryptoService) http.Handler {
 }
 
 func (c *cryptoService) keypair(w http.ResponseWriter, r *http.Request, req *cryptoRequest) error {
+	owner := ""
+	if rec := recordOf(r.Context()); rec != nil {
+		owner = rec.keyID
+	}
 	var id string
 	var pub []byte
 	var err error
 	switch req.algorithm {
 	case "Ed25519":
-		id, pub, err = c.ring.AddSigningKey(req.keyID)
+		id, pub, err = c.ring.AddSigningKey(owner, req.keyID)
 	case "ECDH":
-		id, pub, err = c.ring.AddECDHKey(req.keyID)
+		id, pub, err = c.ring.AddECDHKey(owner, req.keyID)
 	default:
 		return fmt.Errorf("keypair: algorithm %q passed validation", req.algorithm)
 	}

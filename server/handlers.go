@@ -133,6 +133,19 @@ func handleNernst() http.Handler {
 			writeError(w, r, errorf(KindBadRequest, "%v", err))
 			return
 		}
+		if math.IsInf(v*1000, 0) || math.IsNaN(v) {
+			writeError(w, r, nonFiniteNernst(cOut, cIn, v*1000))
+			return
+		}
 		newObject().float("potential_mV", v*1000).write(w, r)
 	})
+}
+
+// nonFiniteNernst is the 422 of concentrations whose ratio overflows or underflows float64
+// (1e308 / 1e-9): the reference answers 500 (docs/adr/0022).
+func nonFiniteNernst(cOut, cIn, mv float64) error {
+	err := fmt.Errorf("concentration_out_molar / concentration_in_molar = %s / %s is outside the float64 range, so the potential is %v; "+
+		"the ratio must lie within [2.2e-308, 1.8e308]", num(cOut), num(cIn), mv)
+	return invalid(Issue{Type: "value_error", Loc: []any{"body", "concentration_out_molar"}, Msg: "Value error, " + err.Error(),
+		Input: json.RawMessage(num(cOut)), Ctx: map[string]any{"error": err.Error(), "concentration_in_molar": cIn}})
 }

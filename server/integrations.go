@@ -51,7 +51,8 @@ func publishSimulate(ctx context.Context, hub *integration.Hub, req simulateRequ
 	if err != nil {
 		return err
 	}
-	return hub.Publish(context.WithoutCancel(ctx), integration.RouteSimulate, integration.Message{Key: id, Value: v, Time: time.Now().UTC()})
+	return hub.Publish(context.WithoutCancel(ctx), integration.RouteSimulate, integration.Message{Key: id, Value: v, Time: time.Now().UTC(),
+		Trace: integration.TraceOf(ctx)})
 }
 
 // handleConnectorHealth is GET /health/connectors: every publisher's and opened connector's

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -45,7 +46,7 @@ func TestJSONHandlerValues(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(newJSONHandler(&buf, slog.LevelInfo)).With("env", "prod")
 	log.Debug("hidden")
-	log.Log(nil, LevelCritical, "line\n\"quoted\" \x01 \xff é \u2028",
+	log.Log(context.Background(), LevelCritical, "line\n\"quoted\" \x01 \xff é \u2028",
 		"int", -3, "uint", uint64(7), "f", 1.5, "nan", math.NaN(), "b", true, "d", time.Second,
 		"err", errors.New("boom"), "any", []int{1, 2}, slog.Group("g", "k", "v"), slog.Group("empty"))
 	out := buf.String()

@@ -24,9 +24,16 @@ import (
 type Keyring struct {
 	path string
 
-	mu    sync.RWMutex
-	keys  *keySetFile
-	stamp fileStamp
+	mu     sync.RWMutex
+	keys   *keySetFile
+	stamp  fileStamp
+	owners map[string]int // key pairs added per API key fingerprint (the log's owners)
+	// complete is the length of the file's well-formed prefix, info the file it was read
+	// from: an add reads only what other replicas appended since (keylog.go).
+	complete int64
+	info     fs.FileInfo
+	// maxPerOwner bounds the key pairs one API key may add (0: no bound).
+	maxPerOwner int
 }
 
 // keySetFile is the key file's JSON form. Key material is standard base64.
@@ -52,7 +59,7 @@ var (
 // OpenKeyring loads path, creating it with a default encryption key and signing key when it
 // does not exist. An empty path gives an in-memory keyring with fresh default keys.
 func OpenKeyring(path string) (*Keyring, error) {
-	k := &Keyring{path: path}
+	k := &Keyring{path: path, owners: map[string]int{}}
 	if path == "" {
 		k.keys = newKeySetFile()
 		return k, nil
@@ -64,18 +71,17 @@ func OpenKeyring(path string) (*Keyring, error) {
 	if unlock != nil {
 		defer unlock()
 	}
-	ks, st, err := readKeySetFile(path)
+	kf, err := readKeyFileFull(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		ks = newKeySetFile()
-		if err = writeKeySetFile(path, ks); err != nil {
+		if err = writeKeySetFile(path, newKeySetFile()); err != nil {
 			return nil, fmt.Errorf("MFN_CRYPTO_KEY_FILE: creating %s: %w", path, err)
 		}
-		ks, st, err = readKeySetFile(path)
+		kf, err = readKeyFileFull(path)
 	}
 	if err != nil {
 		return nil, err
 	}
-	k.keys, k.stamp = ks, st
+	k.keys, k.stamp, k.owners, k.complete, k.info = kf.ks, kf.stamp, kf.owners, kf.complete, kf.info
 	return k, nil
 }
 
@@ -117,22 +123,37 @@ type fileStamp struct {
 func stampOf(fi fs.FileInfo) fileStamp { return fileStamp{fi.ModTime().UnixNano(), fi.Size()} }
 
 func readKeySetFile(path string) (*keySetFile, fileStamp, error) {
-	b, err := os.ReadFile(path)
+	kf, err := readKeyFileFull(path)
 	if err != nil {
 		return nil, fileStamp{}, err
+	}
+	return kf.ks, kf.stamp, nil
+}
+
+// keyFile is a read key file: the keys, the owners' counts, the length of its well-formed
+// prefix (keylog.go) and its stamp.
+type keyFile struct {
+	ks       *keySetFile
+	owners   map[string]int
+	complete int64
+	stamp    fileStamp
+	info     fs.FileInfo
+}
+
+func readKeyFileFull(path string) (*keyFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fileStamp{}, err
+		return nil, err
 	}
-	var ks keySetFile
-	if err := json.Unmarshal(b, &ks); err != nil {
-		return nil, fileStamp{}, fmt.Errorf("MFN_CRYPTO_KEY_FILE %s: %w", path, err)
+	ks, owners, complete, err := parseKeyFile(b)
+	if err != nil {
+		return nil, fmt.Errorf("MFN_CRYPTO_KEY_FILE %s: %w", path, err)
 	}
-	if err := ks.check(); err != nil {
-		return nil, fileStamp{}, fmt.Errorf("MFN_CRYPTO_KEY_FILE %s: %w", path, err)
-	}
-	return &ks, stampOf(fi), nil
+	return &keyFile{ks: ks, owners: owners, complete: complete, stamp: stampOf(fi), info: fi}, nil
 }
 
 // check validates every key's encoding and length, and the defaults.
@@ -224,12 +245,12 @@ func (k *Keyring) Reload() (bool, error) {
 	if same {
 		return false, nil
 	}
-	ks, st, err := readKeySetFile(k.path)
+	kf, err := readKeyFileFull(k.path)
 	if err != nil {
 		return false, err
 	}
 	k.mu.Lock()
-	k.keys, k.stamp = ks, st
+	k.keys, k.stamp, k.owners, k.complete, k.info = kf.ks, kf.stamp, kf.owners, kf.complete, kf.info
 	k.mu.Unlock()
 	return true, nil
 }
@@ -275,11 +296,11 @@ func (k *Keyring) SigningKey(id string) (string, ed25519.PrivateKey, error) {
 	return useID, ed25519.NewKeyFromSeed(seed), nil
 }
 
-// AddSigningKey creates an Ed25519 key pair under id (a fresh id when empty) and returns the
-// id and the public key.
-func (k *Keyring) AddSigningKey(id string) (string, []byte, error) {
+// AddSigningKey creates an Ed25519 key pair under id (a fresh id when empty) for the API key
+// whose fingerprint is owner, and returns the id and the public key.
+func (k *Keyring) AddSigningKey(owner, id string) (string, []byte, error) {
 	seed := randomBytes(ed25519.SeedSize)
-	id, err := k.add(sigSection, id, seed)
+	id, err := k.add("signing", owner, id, seed)
 	if err != nil {
 		return "", nil, err
 	}
@@ -287,35 +308,37 @@ func (k *Keyring) AddSigningKey(id string) (string, []byte, error) {
 }
 
 // AddECDHKey creates an X25519 (RFC 7748) key pair under id and returns the public key.
-func (k *Keyring) AddECDHKey(id string) (string, []byte, error) {
+func (k *Keyring) AddECDHKey(owner, id string) (string, []byte, error) {
 	priv, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
 		return "", nil, err
 	}
-	id, err = k.add(ecdhSection, id, priv.Bytes())
+	id, err = k.add("ecdh", owner, id, priv.Bytes())
 	if err != nil {
 		return "", nil, err
 	}
 	return id, priv.PublicKey().Bytes(), nil
 }
 
-// add stores new key material under id. With a key file it merges into the file's current
-// content under the file lock, so concurrent replicas do not lose each other's keys.
-func (k *Keyring) add(sec func(*keySetFile) *keySection, id string, material []byte) (string, error) {
+// add stores new key material under id in section ("signing" or "ecdh"), counted against
+// owner's bound. With a key file it appends one record to the file's log under the file lock
+// (keylog.go), after re-reading the file so that concurrent replicas do not create the same
+// id twice.
+func (k *Keyring) add(section, owner, id string, material []byte) (string, error) {
 	if id == "" {
 		id = newKeyID()
 	}
+	rec := keyRecord{Add: section, ID: id, Key: b64(material), Owner: owner}
 	if k.path == "" {
 		k.mu.Lock()
 		defer k.mu.Unlock()
-		s := sec(k.keys)
-		if _, dup := s.Keys[id]; dup {
-			return "", ErrKeyExists
+		if k.maxPerOwner > 0 && k.owners[owner] >= k.maxPerOwner {
+			return "", errTooManyKeys
 		}
-		s.Keys[id] = b64(material)
-		if s.Default == "" && sec(k.keys) == &k.keys.Signing {
-			s.Default = id
+		if err := k.keys.applyNew(rec); err != nil {
+			return "", err
 		}
+		k.owners[owner]++
 		return id, nil
 	}
 	unlock, err := lockKeyFile(k.path)
@@ -323,18 +346,89 @@ func (k *Keyring) add(sec func(*keySetFile) *keySection, id string, material []b
 		return "", err
 	}
 	defer unlock()
-	ks, _, err := readKeySetFile(k.path)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.catchUp(); err != nil {
+		return "", err
+	}
+	if k.maxPerOwner > 0 && k.owners[owner] >= k.maxPerOwner {
+		return "", errTooManyKeys
+	}
+	sec := &k.keys.Signing
+	if section == "ecdh" {
+		sec = &k.keys.ECDH
+	}
+	if _, dup := sec.Keys[id]; dup {
+		return "", ErrKeyExists
+	}
+	n, err := appendKeyRecord(k.path, k.complete, rec)
 	if err != nil {
 		return "", err
 	}
-	s := sec(ks)
-	if _, dup := s.Keys[id]; dup {
-		return "", ErrKeyExists
-	}
-	s.Keys[id] = b64(material)
-	if err := writeKeySetFile(k.path, ks); err != nil {
+	if err := k.keys.applyNew(rec); err != nil {
 		return "", err
 	}
-	_, err = k.Reload()
-	return id, err
+	k.owners[owner]++
+	k.complete += n
+	if fi, err := os.Stat(k.path); err == nil {
+		k.stamp, k.info = stampOf(fi), fi
+	}
+	return id, nil
 }
+
+// catchUp brings the keys up to the file (k.mu and the file lock held): when it is the same
+// file, at least as long as what was read, only the records appended since are read;
+// otherwise (replaced, truncated) all of it.
+func (k *Keyring) catchUp() error {
+	fi, err := os.Stat(k.path)
+	if err != nil {
+		return err
+	}
+	if k.info != nil && os.SameFile(fi, k.info) && fi.Size() >= k.complete {
+		if fi.Size() == k.complete {
+			return nil
+		}
+		f, err := os.Open(k.path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		tail := make([]byte, fi.Size()-k.complete)
+		if _, err := f.ReadAt(tail, k.complete); err != nil {
+			return err
+		}
+		n, err := parseKeyLog(k.keys, k.owners, tail)
+		if err != nil {
+			return fmt.Errorf("MFN_CRYPTO_KEY_FILE %s: %w", k.path, err)
+		}
+		k.complete += n
+		return nil
+	}
+	kf, err := readKeyFileFull(k.path)
+	if err != nil {
+		return err
+	}
+	k.keys, k.stamp, k.owners, k.complete, k.info = kf.ks, kf.stamp, kf.owners, kf.complete, kf.info
+	return nil
+}
+
+// applyNew adds a new key pair: ErrKeyExists when the id is taken in its section. The
+// in-memory keyring's first signing key becomes the default.
+func (ks *keySetFile) applyNew(rec keyRecord) error {
+	sec := &ks.Signing
+	if rec.Add == "ecdh" {
+		sec = &ks.ECDH
+	}
+	if _, dup := sec.Keys[rec.ID]; dup {
+		return ErrKeyExists
+	}
+	if err := ks.apply(rec); err != nil {
+		return err
+	}
+	if sec.Default == "" && rec.Add == "signing" {
+		sec.Default = rec.ID
+	}
+	return nil
+}
+
+func b64decode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }

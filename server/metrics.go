@@ -124,7 +124,7 @@ func NewMetrics() *Metrics {
 	}, []string{"endpoint", "method"})
 	m.fractalDimension = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "mfn_fractal_dimension", Help: "Box-counting fractal dimension of simulated fields",
-		Buckets: prometheus.LinearBuckets(0, 0.1, 21),
+		Buckets: tenths(21),
 	})
 	m.growthEvents = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "mfn_growth_events_total", Help: "Growth events (spikes) of all simulations",
@@ -227,4 +227,14 @@ func withMetrics(m *Metrics) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// tenths is 0, 0.1, …, (n-1)/10 computed as i/10, so the le labels read 0.3, not the
+// 0.30000000000000004 that prometheus.LinearBuckets(0, 0.1, n) accumulates.
+func tenths(n int) []float64 {
+	b := make([]float64, n)
+	for i := range b {
+		b[i] = float64(i) / 10
+	}
+	return b
 }

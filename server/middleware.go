@@ -116,10 +116,12 @@ func withRecovery(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// withAccessLog writes one line per exchange: ERROR for 5xx, INFO otherwise (as the
-// reference). Headers are never logged, so API keys cannot leak into logs.
-func withAccessLog(log *slog.Logger) func(http.Handler) http.Handler {
+// withAccessLog writes one line per exchange that mode keeps (all by default): ERROR for 5xx,
+// INFO otherwise (as the reference). Headers are never logged, so API keys cannot leak into
+// logs.
+func withAccessLog(log *slog.Logger, mode AccessLogMode) func(http.Handler) http.Handler {
 	fast, fastOK := fastLogOf(log)
+	sampler := &accessSampler{mode: mode}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := recordOf(r.Context())
@@ -133,7 +135,7 @@ func withAccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 				if status >= 500 {
 					level = slog.LevelError
 				}
-				if log.Enabled(r.Context(), level) {
+				if log.Enabled(r.Context(), level) && sampler.keep(status) {
 					var buf [10]slog.Attr
 					attrs := append(buf[:0],
 						slog.String("method", r.Method), slog.String("route", rec.route), slog.String("path", r.URL.Path),

@@ -163,7 +163,7 @@ func TestPanicBecomesLogged500(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	m := NewMetrics()
 	h := chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }),
-		withRequestID, withRecovery(log), withAccessLog(log), withMetrics(m))
+		withRequestID, withRecovery(log), withAccessLog(log, AccessLogMode{}), withMetrics(m))
 	rec := call(h, "GET", "/health", "")
 	if rec.Code != 500 || rec.Body.String() != `{"detail":"Internal Server Error"}` || rec.Header().Get("X-Request-ID") == "" {
 		t.Errorf("panic: %d %s %v", rec.Code, rec.Body.String(), rec.Header())

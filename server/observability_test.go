@@ -99,9 +99,14 @@ func TestTracingFromEnvironment(t *testing.T) {
 		}
 	}
 	if _, err := LoadConfig(func(k string) string {
-		return map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}[k]
+		return map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}[k]
 	}); err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_PROTOCOL") {
-		t.Errorf("grpc protocol: %v", err)
+		t.Errorf("http/json protocol: %v", err)
+	}
+	if cfg, err := LoadConfig(func(k string) string {
+		return map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317"}[k]
+	}); err != nil || cfg.Tracing.Protocol != "grpc" || !cfg.Tracing.Enabled {
+		t.Errorf("grpc protocol: %+v %v", cfg.Tracing, err)
 	}
 }
 

@@ -20,7 +20,7 @@ type record struct {
 
 	id      string
 	start   time.Time
-	route   string // routeLabel of the path
+	route   string // the route's path, or otherRoute when the path is not a route
 	method  string
 	traceID string
 	// identity is the rate-limit identity: "key:<fingerprint>" or "ip:<address>".

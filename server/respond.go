@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"mfn/internal/pyfmt"
+	"mfn/limits"
 )
 
 // object writes a JSON object the way the reference's responses read: compact, keys in the
@@ -115,17 +116,25 @@ func (o *object) writeStatus(w http.ResponseWriter, r *http.Request, status int)
 
 // poolError turns the outcome of waiting for pool work into the client's answer.
 func poolError(err error, m *Metrics) error {
+	// The pool's estimate of its queued work (limits.BusyError); 1 s without one.
+	retry := 1
+	if be := (*limits.BusyError)(nil); errors.As(err, &be) {
+		retry = max(1, ceilSeconds(be.RetryAfter))
+	}
+	if e := (*Error)(nil); errors.As(err, &e) {
+		return e
+	}
 	switch {
 	case errors.Is(err, ErrPoolFull):
 		if m != nil {
 			m.poolRejected.Inc()
 		}
-		return &Error{Kind: KindUnavailable, RetryAfter: 1,
+		return &Error{Kind: KindUnavailable, RetryAfter: retry,
 			Detail: "Server busy: the work queue is full (MFN_QUEUE_SIZE); retry later", Err: err}
 	case errors.Is(err, ErrPoolClosed):
 		return &Error{Kind: KindUnavailable, RetryAfter: 1, Detail: "Server is shutting down; retry on another replica", Err: err}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &Error{Kind: KindUnavailable, RetryAfter: 1,
+		return &Error{Kind: KindUnavailable, RetryAfter: retry,
 			Detail: "Request timed out: the work did not finish within the handler timeout (MFN_HANDLER_TIMEOUT)", Err: err}
 	case errors.Is(err, context.Canceled):
 		return &Error{Kind: KindUnavailable, Detail: "Request cancelled", Err: err}

@@ -30,6 +30,8 @@ var routeTable = []route{
 	{method: http.MethodGet, path: "/metrics", public: true},
 	{method: http.MethodGet, path: "/openapi.json", public: true},
 	{method: http.MethodGet, path: "/docs", public: true},
+	{method: http.MethodGet, path: "/redoc", public: true},
+	{method: http.MethodGet, path: "/redoc/redoc.js", public: true},
 	{method: http.MethodPost, path: "/nernst", rateLimit: 200},
 	{method: http.MethodPost, path: "/simulate", rateLimit: 50, heavy: true},
 	{method: http.MethodPost, path: "/validate", rateLimit: 50, heavy: true},
@@ -39,6 +41,7 @@ var routeTable = []route{
 	{method: http.MethodPost, path: "/api/sign"},
 	{method: http.MethodPost, path: "/api/verify"},
 	{method: http.MethodPost, path: "/api/keypair"},
+	{method: http.MethodPost, path: "/api/derive"},
 	// Live streams (stream package): WebSocket authenticates in-band, SSE with X-API-Key.
 	{method: http.MethodGet, path: "/ws/stream_features", public: true},
 	{method: http.MethodGet, path: "/ws/simulation_live", public: true},
@@ -66,14 +69,6 @@ var otherRouteIndex = len(routeTable)
 // lookupRoute returns the route of a path, or nil.
 func lookupRoute(path string) *route { return routesByPath[path] }
 
-// routeLabel is the low-cardinality name of a path: the route's path, or "/other".
-func routeLabel(path string) string {
-	if rt := routesByPath[path]; rt != nil {
-		return rt.path
-	}
-	return otherRoute
-}
-
 // addRoutes binds every route of routeTable to its handler, plus the JSON 404/405/307
 // fallback for everything else.
 func addRoutes(mux *http.ServeMux, s *Server) {
@@ -83,15 +78,18 @@ func addRoutes(mux *http.ServeMux, s *Server) {
 		"/metrics":             s.metrics.handler(),
 		"/openapi.json":        handleOpenAPI(s.docs),
 		"/docs":                handleDocs(s.docs),
+		"/redoc":               handleRedoc(),
+		"/redoc/redoc.js":      handleRedocBundle(),
 		"/nernst":              handleNernst(),
 		"/simulate":            handleSimulate(s.pool, s.metrics, s.tracer, s.hub),
 		"/validate":            handleValidate(s.pool, s.metrics, s.tracer),
-		"/federated/aggregate": handleAggregate(s.pool, s.metrics, s.tracer),
+		"/federated/aggregate": handleAggregate(s.pool, s.memory, s.metrics, s.tracer),
 		"/api/encrypt":         handleEncrypt(s.crypto),
 		"/api/decrypt":         handleDecrypt(s.crypto),
 		"/api/sign":            handleSign(s.crypto),
 		"/api/verify":          handleVerify(s.crypto),
 		"/api/keypair":         handleKeypair(s.crypto),
+		"/api/derive":          handleDerive(s.crypto),
 		"/ws/stream_features":  s.streams.ServeWS(stream.KindFeatures),
 		"/ws/simulation_live":  s.streams.ServeWS(stream.KindSimulation),
 		"/sse/stream_features": s.streams.ServeSSE(stream.KindFeatures),

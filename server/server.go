@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"mfn/integration"
+	"mfn/limits"
 	"mfn/stream"
 )
 
@@ -30,6 +31,7 @@ type Server struct {
 	docs      *apiDocs
 	streams   *stream.Hub
 	hub       *integration.Hub // nil without integrations
+	memory    *limits.Memory   // the aggregations' memory budget
 }
 
 // Deps are what NewServer needs; Open builds them from a Config.
@@ -46,8 +48,14 @@ type Deps struct {
 	Streams *stream.Hub
 	// Integrations publishes results and reports targets' health (nil: none configured).
 	Integrations *integration.Hub
+	// Memory is the aggregations' memory budget (nil: one from Config.Limits).
+	Memory *limits.Memory
+	// FailedAuth limits failed authentications per client address (nil: one from Config.Limits).
+	FailedAuth *limits.FailedAuth
 	// RateLimiter decides rate limits when they are on (nil: a per-replica Limiter).
 	RateLimiter RateLimiter
+	// Routes, when set, receives the routes without the HTTP middleware (for Transport).
+	Routes *http.Handler
 }
 
 // NewReadiness returns the readiness state /ready reports.
@@ -75,19 +83,30 @@ func NewServer(d Deps) (http.Handler, error) {
 		s.crypto = &cryptoService{ring: d.Keyring, algorithm: d.Config.CryptoAlgorithm, sigAlg: d.Config.CryptoSignatureAlg,
 			audit: d.Config.CryptoAuditLog, log: d.Logger}
 	}
+	s.memory = d.Memory
+	if s.memory == nil {
+		s.memory = d.Config.Limits.memory()
+	}
+	fails := d.FailedAuth
+	if fails == nil {
+		fails = d.Config.Limits.failedAuth()
+	}
 	s.streams = d.Streams
 	if s.streams == nil {
-		s.streams = newStreamHub(d.Config, d.APIKeys, d.Metrics, d.Logger, d.Integrations)
+		s.streams = newStreamHub(d.Config, d.APIKeys, d.Metrics, d.Logger, d.Integrations, d.Pool, fails)
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, s)
+	if d.Routes != nil {
+		*d.Routes = transportRoutes(mux, s, d.Config)
+	}
 
-	mw := []func(http.Handler) http.Handler{withRequestID, withRecovery(s.log), withAccessLog(s.log)}
+	mw := []func(http.Handler) http.Handler{withRequestID, withRecovery(s.log), withAccessLog(s.log, d.Config.AccessLog)}
 	if d.Config.MetricsEnabled {
 		mw = append(mw, withMetrics(s.metrics))
 	}
 	_, noopProvider := tr.Provider.(noop.TracerProvider)
-	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys))
+	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys, fails, d.Config.TrustedProxies))
 	if d.Config.RateLimitEnabled {
 		limiter := d.RateLimiter
 		if limiter == nil {

@@ -8,7 +8,6 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -23,6 +22,8 @@ import (
 type TracingConfig struct {
 	Enabled     bool
 	ServiceName string
+	// Protocol is OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL: http/protobuf (the default) or grpc.
+	Protocol string
 }
 
 // Tracing is the tracer provider of the process and how to flush it.
@@ -32,15 +33,16 @@ type Tracing struct {
 	shutdown   func(context.Context) error
 }
 
-// NewTracing returns an OTLP/HTTP exporting provider when cfg.Enabled, else a no-op provider
-// (incoming trace context is still propagated into logs).
+// NewTracing returns an OTLP exporting provider (OTLP/HTTP, or OTLP/gRPC when cfg.Protocol is
+// grpc) when cfg.Enabled, else a no-op provider (incoming trace context is still propagated
+// into logs).
 func NewTracing(ctx context.Context, cfg TracingConfig, version string) (*Tracing, error) {
 	t := &Tracing{Propagator: propagation.TraceContext{}, Provider: noop.NewTracerProvider(),
 		shutdown: func(context.Context) error { return nil }}
 	if !cfg.Enabled {
 		return t, nil
 	}
-	exp, err := otlptracehttp.New(ctx)
+	exp, err := newOTLPExporter(ctx, cfg.Protocol)
 	if err != nil {
 		return nil, fmt.Errorf("OTLP trace exporter: %w", err)
 	}
@@ -74,9 +76,10 @@ func tracingFromEnv(getenv func(string) string, p *problems) TracingConfig {
 	if proto == "" {
 		proto = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
 	}
-	if proto != "" && proto != "http/protobuf" {
-		p.addf("OTEL_EXPORTER_OTLP_PROTOCOL=%q: only http/protobuf is supported", proto)
+	if proto != "" && proto != "http/protobuf" && proto != "grpc" {
+		p.addf("OTEL_EXPORTER_OTLP_PROTOCOL=%q: must be http/protobuf or grpc", proto)
 	}
+	c.Protocol = proto
 	c.Enabled = endpoint != "" && !disabled && exporter != "none"
 	return c
 }

@@ -29,6 +29,9 @@ func chromium() string {
 // frame counter advances; pause and stop work.
 func TestUIInBrowser(t *testing.T) {
 	bin := chromium()
+	if bin == "" && os.Getenv("CI") == "true" {
+		t.Fatal("no chromium found, and CI=true: CI must run the browser test (.ci/steps/10-browser.sh installs chromium)")
+	}
 	if bin == "" {
 		t.Skip("no chromium found (set CHROME_PATH, or install Debian's chromium): skipping the browser test")
 	}

@@ -54,10 +54,11 @@ func DefaultRequest() Request {
 }
 
 // Decode reads a request strictly (unknown fields refused) over the defaults and validates
-// it; errors name the parameter, the value and what is allowed.
+// it; errors name the parameter, the value and what is allowed. A result `mfn serve`
+// published is read as its request (unwrapPublished).
 func Decode(data []byte) (Request, error) {
 	r := DefaultRequest()
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bytes.NewReader(unwrapPublished(data)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
 		var te *json.UnmarshalTypeError

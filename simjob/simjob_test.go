@@ -159,3 +159,15 @@ func TestProcessGM(t *testing.T) {
 		t.Errorf("defaults: %v %+v", err, r)
 	}
 }
+
+// TestDecodeServedResult: the message serve publishes for a /simulate result is read as its
+// request; a request with unknown fields beside request_id is still refused.
+func TestDecodeServedResult(t *testing.T) {
+	r, err := Decode([]byte(`{"request_id":"r1","request":{"seed":7,"grid_size":16,"steps":8,"alpha":0.18,"spike_probability":0.25,"turing_enabled":true},"response":{"growth_events":1}}`))
+	if err != nil || r.Seed != 7 || r.GridSize != 16 || r.Steps != 8 {
+		t.Errorf("%+v %v", r, err)
+	}
+	if _, err := Decode([]byte(`{"request_id":"r1","seed":7}`)); err == nil {
+		t.Error("an unknown field request_id beside a request's fields was accepted")
+	}
+}

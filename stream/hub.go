@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,8 +19,27 @@ type Options struct {
 	// MaxConnections bounds open stream connections (both transports); MaxPerKey bounds
 	// those of one API key.
 	MaxConnections, MaxPerKey int
-	// QueueSize is each connection's outbound queue of data frames (drop-oldest).
-	QueueSize int
+	// QueueSize is each connection's outbound queue of data frames (drop-oldest);
+	// QueueBytes bounds the same queue in bytes (the oldest frames are dropped first).
+	QueueSize  int
+	QueueBytes int64
+	// MaxUnauthenticated bounds the WebSocket connections that have not authenticated yet,
+	// apart from MaxConnections, so that they cannot hold the authenticated streams' slots;
+	// AuthTimeout closes (1008) a WebSocket that has not authenticated within it.
+	MaxUnauthenticated int
+	AuthTimeout        time.Duration
+	// Compute runs one step of a stream's computation (its next frame) on the service's CPU
+	// budget, waiting its turn (nil: on the stream's own goroutine). It returns ctx's error
+	// when the stream ended while waiting.
+	Compute func(ctx context.Context, fn func()) error
+	// ClientAddr is the client's address for FailedAuth (nil: the TCP peer).
+	ClientAddr func(r *http.Request) string
+	// FailedAuth, when set, limits failed in-band authentications per client address, as
+	// the service does for X-API-Key (limits.FailedAuth satisfies it).
+	FailedAuth interface {
+		Blocked(addr string) (time.Duration, bool)
+		Failed(addr string)
+	}
 	// MaxMessageBytes is the largest client message answered normally; larger ones up to
 	// 4× get MESSAGE_TOO_LARGE, beyond that the socket closes with 1009.
 	MaxMessageBytes int64
@@ -55,7 +75,8 @@ type Options struct {
 
 // DefaultOptions are the defaults of the MFN_STREAM_* variables.
 func DefaultOptions() Options {
-	return Options{MaxConnections: 1000, MaxPerKey: 100, QueueSize: 256, MaxMessageBytes: 64 << 10,
+	return Options{MaxConnections: 1000, MaxPerKey: 100, QueueSize: 256, QueueBytes: 256 << 10,
+		MaxUnauthenticated: 64, AuthTimeout: 10 * time.Second, MaxMessageBytes: 64 << 10,
 		MaxMessagesPerSecond: 50, MaxViolations: 10, HeartbeatInterval: 30 * time.Second,
 		HeartbeatTimeout: 60 * time.Second, MinFrameInterval: 10 * time.Millisecond, WriteTimeout: 10 * time.Second,
 		SSERetry: 2 * time.Second, MaxResume: 100_000}
@@ -76,6 +97,11 @@ func (o *Options) fill() {
 	set(&o.MaxConnections, d.MaxConnections)
 	set(&o.MaxPerKey, d.MaxPerKey)
 	set(&o.QueueSize, d.QueueSize)
+	set(&o.MaxUnauthenticated, d.MaxUnauthenticated)
+	if o.QueueBytes <= 0 {
+		o.QueueBytes = d.QueueBytes
+	}
+	setD(&o.AuthTimeout, d.AuthTimeout)
 	set(&o.MaxMessagesPerSecond, d.MaxMessagesPerSecond)
 	set(&o.MaxViolations, d.MaxViolations)
 	if o.MaxMessageBytes <= 0 {
@@ -117,7 +143,9 @@ type Hub struct {
 	o        Options
 	mu       sync.Mutex
 	total    int
+	pending  int // WebSocket connections not authenticated yet
 	perKey   map[string]int
+	queued   atomic.Int64 // bytes in every connection's queue
 	closed   bool
 	done     chan struct{} // closed by Shutdown
 	sessions sync.WaitGroup
@@ -140,6 +168,48 @@ func (h *Hub) acquire() bool {
 	h.sessions.Add(1)
 	return true
 }
+
+// acquirePending takes a slot of the unauthenticated WebSocket budget.
+func (h *Hub) acquirePending() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || h.pending >= h.o.MaxUnauthenticated {
+		return false
+	}
+	h.pending++
+	h.sessions.Add(1)
+	return true
+}
+
+// promote moves an authenticating connection from the unauthenticated budget to a
+// connection slot; false when every slot is taken.
+func (h *Hub) promote() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.total >= h.o.MaxConnections {
+		return false
+	}
+	h.total++
+	h.pending--
+	return true
+}
+
+func (h *Hub) releasePending() {
+	h.mu.Lock()
+	h.pending--
+	h.mu.Unlock()
+	h.sessions.Done()
+}
+
+// Unauthenticated is the number of WebSocket connections that have not authenticated yet.
+func (h *Hub) Unauthenticated() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pending
+}
+
+// QueuedBytes is the number of bytes waiting in the connections' outbound queues.
+func (h *Hub) QueuedBytes() int64 { return h.queued.Load() }
 
 func (h *Hub) release() {
 	h.mu.Lock()

@@ -1,32 +1,54 @@
 package stream
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
-// queue is a connection's bounded outbound queue of data frames. When full, push drops the
-// oldest frame: a slow client loses frames instead of slowing its stream or anyone else.
+// queue is a connection's bounded outbound queue of data frames, bounded both in frames and
+// in bytes. When full, push drops the oldest frames: a slow client loses frames instead of
+// slowing its stream or anyone else, and a client that never reads holds at most maxBytes
+// (or one frame, when a single frame is larger).
 type queue struct {
-	mu     sync.Mutex
-	buf    [][]byte
-	head   int
-	n      int
-	notify chan struct{} // has a value while the queue may be non-empty
+	mu       sync.Mutex
+	buf      [][]byte
+	head     int
+	n        int
+	bytes    int64
+	maxBytes int64
+	total    *atomic.Int64 // the hub's count of queued bytes (may be nil)
+	notify   chan struct{} // has a value while the queue may be non-empty
 }
 
-func newQueue(size int) *queue {
-	return &queue{buf: make([][]byte, size), notify: make(chan struct{}, 1)}
+func newQueue(size int, maxBytes int64, total *atomic.Int64) *queue {
+	if total == nil {
+		total = new(atomic.Int64)
+	}
+	return &queue{buf: make([][]byte, size), maxBytes: maxBytes, total: total, notify: make(chan struct{}, 1)}
 }
 
-// push appends m and reports whether an older frame was dropped to make room.
+// dropHead removes the oldest frame (the lock held).
+func (q *queue) dropHead() []byte {
+	m := q.buf[q.head]
+	q.buf[q.head] = nil
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	q.bytes -= int64(len(m))
+	q.total.Add(-int64(len(m)))
+	return m
+}
+
+// push appends m and reports whether older frames were dropped to make room.
 func (q *queue) push(m []byte) (dropped bool) {
 	q.mu.Lock()
-	if q.n == len(q.buf) {
-		q.buf[q.head] = nil
-		q.head = (q.head + 1) % len(q.buf)
-		q.n--
+	for q.n > 0 && (q.n == len(q.buf) || (q.maxBytes > 0 && q.bytes+int64(len(m)) > q.maxBytes)) {
+		q.dropHead()
 		dropped = true
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = m
 	q.n++
+	q.bytes += int64(len(m))
+	q.total.Add(int64(len(m)))
 	q.mu.Unlock()
 	select {
 	case q.notify <- struct{}{}:
@@ -44,11 +66,7 @@ func (q *queue) popUnless(busy func() bool) ([]byte, bool) {
 	if q.n == 0 || busy() {
 		return nil, false
 	}
-	m := q.buf[q.head]
-	q.buf[q.head] = nil
-	q.head = (q.head + 1) % len(q.buf)
-	q.n--
-	return m, true
+	return q.dropHead(), true
 }
 
 // clear drops every queued frame (a replaced stream's frames must not follow the new ack).
@@ -56,9 +74,7 @@ func (q *queue) clear() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for q.n > 0 {
-		q.buf[q.head] = nil
-		q.head = (q.head + 1) % len(q.buf)
-		q.n--
+		q.dropHead()
 	}
 }
 
@@ -66,4 +82,11 @@ func (q *queue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.n
+}
+
+// size is the number of bytes queued.
+func (q *queue) size() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
 }

@@ -59,7 +59,15 @@ func (h *Hub) ServeSSE(kind Kind) http.Handler {
 		defer h.releaseKey(keyID)
 		// The fast-forward is a stream's work (up to MaxResume steps): it runs under the limits.
 		if from >= 0 {
-			if err := src.skipTo(from); err != nil {
+			err := error(nil)
+			if h.o.Compute != nil {
+				if cerr := h.o.Compute(r.Context(), func() { err = src.skipTo(from) }); cerr != nil {
+					return
+				}
+			} else {
+				err = src.skipTo(from)
+			}
+			if err != nil {
 				h.o.WriteError(w, r, http.StatusUnprocessableEntity, err.Error(), 0)
 				return
 			}

@@ -40,23 +40,42 @@ const (
 // ServeWS is the handler of /ws/stream_features (kind KindFeatures) or /ws/simulation_live.
 func (h *Hub) ServeWS(kind Kind) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !h.acquire() {
+		// A connection whose upgrade carries a valid X-API-Key takes a connection slot at
+		// once; any other waits for its in-band auth in the small unauthenticated budget,
+		// so that connections that never authenticate cannot hold the streams' slots.
+		preAuthed := false
+		if key := r.Header.Get("X-API-Key"); key != "" {
+			_, preAuthed = h.o.Auth(key)
+		}
+		if preAuthed && !h.acquire() || !preAuthed && !h.acquirePending() {
 			h.o.Metrics.rejected.WithLabelValues("ws", "total").Inc()
 			h.o.WriteError(w, r, http.StatusServiceUnavailable, "too many stream connections; try again later", 5*time.Second)
 			return
 		}
-		defer h.release()
 		// The server's read and write deadlines are for requests; a stream lives longer.
 		rc := http.NewResponseController(w)
 		_ = rc.SetReadDeadline(time.Time{})
 		_ = rc.SetWriteDeadline(time.Time{})
 		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.o.OriginPatterns})
 		if err != nil {
+			if preAuthed {
+				h.release()
+			} else {
+				h.releasePending()
+			}
 			return // Accept has answered
 		}
 		c.SetReadLimit(4 * h.o.MaxMessageBytes)
-		s := &session{h: h, c: c, kind: kind, ctrl: make(chan outMsg, 16), q: newQueue(h.o.QueueSize),
-			gone: make(chan struct{})}
+		// The slot is released when the session ends, whichever budget it is in by then.
+		s := &session{h: h, c: c, kind: kind, ctrl: make(chan outMsg, 16), q: newQueue(h.o.QueueSize, h.o.QueueBytes, &h.queued),
+			gone: make(chan struct{}), hasSlot: preAuthed, addr: h.clientAddr(r)}
+		defer func() {
+			if s.hasSlot {
+				h.release()
+			} else {
+				h.releasePending()
+			}
+		}()
 		s.lastPong.Store(h.o.Now().UnixNano())
 		m := h.o.Metrics
 		m.connections.WithLabelValues("ws").Inc()
@@ -77,6 +96,12 @@ type session struct {
 	q    *queue      // data frames: drop-oldest
 
 	lastPong atomic.Int64 // UnixNano of the last sign of life
+	// hasSlot: the session holds a connection slot (else one of the unauthenticated
+	// budget); set before the reader starts or by the reader, read after it ends.
+	hasSlot bool
+	// everAuthed is set at the first successful auth (the writer's auth deadline reads it).
+	everAuthed atomic.Bool
+	addr       string // the client's address, for the failed-auth limiter
 
 	closeOnce sync.Once
 	gone      chan struct{} // closed by end
@@ -144,6 +169,8 @@ func (s *session) write(ctx context.Context) {
 	o := &s.h.o
 	hb := time.NewTicker(o.HeartbeatInterval)
 	defer hb.Stop()
+	authDeadline := time.NewTimer(o.AuthTimeout)
+	defer authDeadline.Stop()
 	for {
 		// Control replies go first, so acks precede the frames that follow them.
 		select {
@@ -180,6 +207,11 @@ func (s *session) write(ctx context.Context) {
 				case s.q.notify <- struct{}{}:
 				default:
 				}
+			}
+		case <-authDeadline.C:
+			if !s.everAuthed.Load() {
+				s.end(closePolicy, "authentication timeout", "auth_timeout")
+				return
 			}
 		case <-hb.C:
 			now := o.Now()
@@ -356,14 +388,37 @@ func (s *session) auth(ctx context.Context, p json.RawMessage) {
 		return
 	}
 	now := s.h.o.Now()
+	if fa := s.h.o.FailedAuth; fa != nil {
+		if retry, blocked := fa.Blocked(s.addr); blocked {
+			s.h.o.Metrics.errors.WithLabelValues(codeAuthFailed).Inc()
+			s.reply(ctx, message{Type: "auth_failed", Timestamp: s.now(), Payload: errorPayload{ErrorCode: codeRateLimited,
+				Message: "too many failed authentications from this address; retry in " + itoa(int64(max(time.Second, retry)/time.Second)) + " s"}})
+			s.closeAfterReplies(ctx, closePolicy, "too many failed authentications", "auth_rate_limited")
+			return
+		}
+	}
 	id, ok := s.h.o.Auth(key)
 	if math.Abs(float64(now.UnixMilli())-ts) > float64(authWindow.Milliseconds()) || !ok {
+		if !ok && s.h.o.FailedAuth != nil {
+			s.h.o.FailedAuth.Failed(s.addr)
+		}
 		s.authed = false
 		s.h.o.Metrics.errors.WithLabelValues(codeAuthFailed).Inc()
 		s.reply(ctx, message{Type: "auth_failed", Timestamp: s.now(),
 			Payload: errorPayload{ErrorCode: codeAuthFailed, Message: "Invalid API key or timestamp"}})
 		s.violation(ctx)
 		return
+	}
+	if !s.hasSlot {
+		if !s.h.promote() {
+			s.h.o.Metrics.rejected.WithLabelValues("ws", "total").Inc()
+			s.h.o.Metrics.errors.WithLabelValues(codeTooMany).Inc()
+			s.reply(ctx, message{Type: "auth_failed", Timestamp: s.now(),
+				Payload: errorPayload{ErrorCode: codeTooMany, Message: "too many stream connections; try again later"}})
+			s.closeAfterReplies(ctx, closeTryLater, "too many stream connections", "total_limit")
+			return
+		}
+		s.hasSlot = true
 	}
 	if id != s.keyID {
 		if !s.h.acquireKey(id) {
@@ -378,6 +433,7 @@ func (s *session) auth(ctx context.Context, p json.RawMessage) {
 		s.keyID = id
 	}
 	s.authed = true
+	s.everAuthed.Store(true)
 	s.lastPong.Store(now.UnixNano())
 	s.reply(ctx, message{Type: "auth_success", Timestamp: s.now()})
 }
@@ -497,7 +553,18 @@ func (h *Hub) pace(ctx context.Context, src source, emit func(frame)) error {
 	defer t.Stop()
 	for {
 		start := time.Now()
-		f, more, err := src.next(h.o.Now())
+		var (
+			f    frame
+			more bool
+			err  error
+		)
+		if h.o.Compute != nil {
+			if cerr := h.o.Compute(ctx, func() { f, more, err = src.next(h.o.Now()) }); cerr != nil {
+				return nil // the stream ended while waiting for its turn
+			}
+		} else {
+			f, more, err = src.next(h.o.Now())
+		}
 		if err != nil {
 			return err
 		}
@@ -541,4 +608,12 @@ func (s *session) unsubscribe(ctx context.Context, p json.RawMessage) {
 	}
 	s.stopStream()
 	s.reply(ctx, message{Type: "unsubscribe", StreamID: id, Timestamp: s.now()})
+}
+
+// clientAddr is the client's address for the failed-auth limiter.
+func (h *Hub) clientAddr(r *http.Request) string {
+	if h.o.ClientAddr != nil {
+		return h.o.ClientAddr(r)
+	}
+	return r.RemoteAddr
 }

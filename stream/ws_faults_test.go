@@ -30,9 +30,10 @@ func serveSession(t *testing.T, h *Hub) (*client, *session) {
 		if err != nil {
 			return
 		}
-		s := &session{h: h, c: wc, kind: KindFeatures, ctrl: make(chan outMsg, 16), q: newQueue(h.o.QueueSize),
+		s := &session{h: h, c: wc, kind: KindFeatures, ctrl: make(chan outMsg, 16), q: newQueue(h.o.QueueSize, h.o.QueueBytes, &h.queued),
 			gone: make(chan struct{})}
 		s.lastPong.Store(h.o.Now().UnixNano())
+		s.everAuthed.Store(true) // these tests are about the writer after authentication
 		sessions <- s
 		s.run(r.Context())
 	}))
@@ -88,7 +89,7 @@ func readUntilClose(c *client, within time.Duration) error {
 // A writer that always finds another queued frame must still notice the hub's shutdown:
 // Shutdown closes the socket with 1001 instead of waiting for the stream to end.
 func TestShutdownWithBusyWriter(t *testing.T) {
-	h := NewHub(Options{HeartbeatInterval: time.Hour, HeartbeatTimeout: 2 * time.Hour, QueueSize: 100_000})
+	h := NewHub(Options{HeartbeatInterval: time.Hour, HeartbeatTimeout: 2 * time.Hour, QueueSize: 100_000, QueueBytes: 1 << 30})
 	c, stop := busySession(t, h)
 	closed := make(chan error, 1)
 	go func() { closed <- readUntilClose(c, 20*time.Second) }()
@@ -107,7 +108,7 @@ func TestShutdownWithBusyWriter(t *testing.T) {
 // A client that takes frames but never answers heartbeats is closed after the timeout even
 // while its queue is never empty.
 func TestHeartbeatTimeoutWithBusyWriter(t *testing.T) {
-	h := NewHub(Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 200 * time.Millisecond, QueueSize: 100_000})
+	h := NewHub(Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 200 * time.Millisecond, QueueSize: 100_000, QueueBytes: 1 << 30})
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

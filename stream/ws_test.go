@@ -324,10 +324,10 @@ func TestSlowClientDoesNotSlowOthers(t *testing.T) {
 	}
 }
 
-// Connection limits: over the total the upgrade is refused with 503; over the per-key limit
-// the auth fails with TOO_MANY_CONNECTIONS and the socket closes with 1013.
+// Connection limits: over the unauthenticated budget the upgrade is refused with 503; over
+// the per-key limit the auth fails with TOO_MANY_CONNECTIONS and the socket closes with 1013.
 func TestConnectionLimits(t *testing.T) {
-	h, srv, _ := testHub(t, Options{MaxConnections: 3, MaxPerKey: 1, Auth: keyAuth("k")})
+	h, srv, _ := testHub(t, Options{MaxConnections: 3, MaxPerKey: 1, MaxUnauthenticated: 2, Auth: keyAuth("k")})
 	a := dial(t, srv, "/ws/stream_features")
 	a.auth("k")
 	b := dial(t, srv, "/ws/stream_features")

@@ -7,7 +7,7 @@ import (
 	"mfn/rng"
 )
 
-// The reference's Krum timing cases (spec/reference-timings.md): gradients are
+// The reference's Krum timing cases (docs/spec/reference-timings.md): gradients are
 // default_rng(0).standard_normal((n, d)) as float32 rows; every timed call builds a fresh
 // default_rng(42) for the aggregation, as the reference's script does.
 func init() {

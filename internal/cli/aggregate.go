@@ -20,7 +20,7 @@ import (
 func init() {
 	register(command{
 		name:    "aggregate",
-		summary: "hierarchical Krum aggregation of gradients read as JSON (file or stdin)",
+		summary: "robust aggregation (hierarchical Krum by default; fedavg, median, trimmed-mean, krum, multi-krum, bulyan) of gradients read as JSON",
 		run:     runAggregate,
 	})
 }
@@ -40,6 +40,8 @@ type aggregateInput struct {
 	Gradients         [][]float32
 	NumClusters       *int
 	ByzantineFraction *float64
+	Method            *string
+	SampleCounts      []float64
 }
 
 // aggregateOutput is the JSON result. Values are the float32 results widened to float64, so
@@ -56,14 +58,27 @@ type aggregateOutput struct {
 }
 
 func runAggregate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "aggregate", "aggregate [--in FILE|-] [--clusters N] [--byzantine-fraction F] [--seed S] [--sample-fraction F] [--format text|json]\n\n"+
-		"Input: {\"gradients\": [[...], ...]} (optionally with num_clusters and byzantine_fraction, as the\n"+
-		"reference API takes them; flags win) or a bare [[...], ...] list; numbers are rounded to float32.")
+	if len(args) > 0 && args[0] == "bench-robustness" {
+		return runBenchRobustness(ctx, env, args[1:])
+	}
+	fs := newFlagSet(env, "aggregate", "aggregate [--in FILE|-] [--method NAME] [--byzantine-fraction F] [--clusters N] [--seed S] [--sample-fraction F]\n"+
+		"          [--beta B] [--m M] [--format text|json]\n"+
+		"aggregate bench-robustness [flags]   (attacks against every method: see aggregate bench-robustness -h)\n\n"+
+		"Input: {\"gradients\": [[...], ...]} (optionally with num_clusters, byzantine_fraction and method, as the\n"+
+		"reference API takes them, and sample_counts for fedavg; flags win) or a bare [[...], ...] list; numbers\n"+
+		"are rounded to float32.\n\n"+
+		"Methods: fedavg (mean weighted by sample_counts), median, trimmed-mean (--beta), krum, multi-krum (--m),\n"+
+		"bulyan, hierarchical-krum (the default: the reference's; --clusters, --seed, --sample-fraction). The\n"+
+		"assumed number of Byzantine clients is f = floor(byzantine-fraction · n); krum needs n >= 2f+3, bulyan\n"+
+		"n >= 4f+3.")
 	in := fs.String("in", "-", "input JSON file, or - for standard input")
-	clusters := fs.Int("clusters", aggregateDefaultClusters, "number of clusters (>= 1)")
-	byz := fs.Float64("byzantine-fraction", aggregateDefaultByzantine, "assumed Byzantine fraction, in [0, 0.5)")
-	seed := fs.Uint64("seed", aggregateDefaultSeed, "seed of numpy's default_rng for sampling and cluster assignment")
-	sample := fs.Float64("sample-fraction", federated.DefaultSampleFraction, "fraction of clients sampled above 1000 clients, in (0, 1]")
+	method := fs.String("method", federated.MethodHierarchicalKrum, "aggregation method: "+strings.Join(federated.Methods, ", "))
+	clusters := fs.Int("clusters", aggregateDefaultClusters, "hierarchical-krum: number of clusters (>= 1)")
+	byz := fs.Float64("byzantine-fraction", aggregateDefaultByzantine, "assumed Byzantine fraction, in [0, 0.5): f = floor(fraction · clients)")
+	seed := fs.Uint64("seed", aggregateDefaultSeed, "hierarchical-krum: seed of numpy's default_rng for sampling and cluster assignment")
+	sample := fs.Float64("sample-fraction", federated.DefaultSampleFraction, "hierarchical-krum: fraction of clients sampled above 1000 clients, in (0, 1]")
+	beta := fs.Float64("beta", -1, "trimmed-mean: fraction cut from each end of every coordinate, in [0, 0.5) (default: the Byzantine fraction)")
+	multiM := fs.Int("m", 0, "multi-krum: number of best-scored updates averaged, in [1, n] (default: n − f)")
 	format := fs.String("format", "text", "output format: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -76,12 +91,15 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := oneOf("method", *method, federated.Methods...); err != nil {
+		return err
+	}
 
 	var r io.Reader = env.Stdin
 	if *in != "-" && *in != "" {
 		f, err := os.Open(*in)
 		if err != nil {
-			return &ExitError{Code: 2, Err: fmt.Errorf("--in: %w", err)}
+			return fmt.Errorf("--in: %w", err)
 		}
 		defer f.Close()
 		r = f
@@ -91,7 +109,16 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	}
 	req, err := decodeAggregateInput(r)
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("input: %w", err)}
+		return fmt.Errorf("input: %w", err)
+	}
+	if req.Method != nil && !set["method"] {
+		*method = *req.Method // checked by federated.New
+	}
+	if *method != federated.MethodHierarchicalKrum || req.SampleCounts != nil {
+		if req.ByzantineFraction != nil && !set["byzantine-fraction"] {
+			*byz = *req.ByzantineFraction
+		}
+		return runAggregateRule(ctx, env, req, *method, *byz, *beta, set["beta"], *multiM, *format == "json")
 	}
 	a := federated.Aggregator{NumClusters: *clusters, ByzantineFraction: *byz, SampleFraction: *sample}
 	if req.NumClusters != nil && !set["clusters"] {
@@ -101,6 +128,11 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 		a.ByzantineFraction = *req.ByzantineFraction
 	}
 	if err := a.Validate(); err != nil {
+		msg := err.Error()
+		if (req.NumClusters != nil && !set["clusters"] && strings.HasPrefix(msg, "num_clusters=")) ||
+			(req.ByzantineFraction != nil && !set["byzantine-fraction"] && strings.HasPrefix(msg, "byzantine_fraction=")) {
+			return fmt.Errorf("input: %w", err) // the input file's value, not the command line's: exit 1
+		}
 		return fmt.Errorf("%w: %v", errUsage, aggregateFlagError(err))
 	}
 	if err := ctx.Err(); err != nil {
@@ -108,7 +140,7 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	}
 	out, tr, err := a.Aggregate(req.Gradients, rng.New(*seed))
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("input: %w", err)}
+		return fmt.Errorf("input: %w", err)
 	}
 	res := aggregateOutput{
 		AggregatedGradient: make([]float64, len(out)),
@@ -133,12 +165,17 @@ func runAggregate(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "cluster representatives: %v\n", res.Representatives)
 	fmt.Fprintf(env.Stdout, "global Krum choice: gradient %d\n", res.GlobalKrumIndex)
-	vals := make([]string, len(out))
-	for i, v := range res.AggregatedGradient {
-		vals[i] = strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	fmt.Fprintf(env.Stdout, "result: [%s]\n", strings.Join(vals, ", "))
+	fmt.Fprintf(env.Stdout, "result: [%s]\n", formatFloats(res.AggregatedGradient))
 	return nil
+}
+
+// formatFloats joins values in their shortest round-trip form.
+func formatFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return strings.Join(s, ", ")
 }
 
 // aggregateFlagError names the flag behind an aggregator validation message.
@@ -177,6 +214,8 @@ func decodeAggregateInput(r io.Reader) (*aggregateInput, error) {
 			Gradients         *[]aggregateRow `json:"gradients"`
 			NumClusters       *int            `json:"num_clusters"`
 			ByzantineFraction *float64        `json:"byzantine_fraction"`
+			Method            *string         `json:"method"`
+			SampleCounts      []float64       `json:"sample_counts"`
 		}
 		if err := decodeStrict(trimmed, &obj); err != nil {
 			return nil, err
@@ -186,6 +225,7 @@ func decodeAggregateInput(r io.Reader) (*aggregateInput, error) {
 		}
 		rows = *obj.Gradients
 		req.NumClusters, req.ByzantineFraction = obj.NumClusters, obj.ByzantineFraction
+		req.Method, req.SampleCounts = obj.Method, obj.SampleCounts
 	case '[':
 		if err := decodeStrict(trimmed, &rows); err != nil {
 			return nil, err
@@ -194,6 +234,7 @@ func decodeAggregateInput(r io.Reader) (*aggregateInput, error) {
 		return nil, errors.New("expected a JSON object {\"gradients\": ...} or a list of number lists")
 	}
 	if len(rows) == 0 {
+		//lint:ignore ST1005 starts with the reference's (and the API's) message, word for word
 		return nil, errors.New("No gradients provided: the gradient list is empty")
 	}
 	req.Gradients = make([][]float32, len(rows))

@@ -98,36 +98,37 @@ func TestAggregateErrors(t *testing.T) {
 		stdin string
 		args  []string
 		want  string
+		code  int // 2: the command line is wrong; 1: the input is
 	}{
-		{``, nil, "empty input"},
-		{`   `, nil, "empty input"},
-		{`[]`, nil, "No gradients provided"},
-		{`{"gradients": []}`, nil, "No gradients provided"},
-		{`{}`, nil, `missing "gradients"`},
-		{`{"gradients": [[1, 2], [3]]}`, nil, "gradient 1 has 1 elements"},
-		{`[[1, null]]`, nil, "expected a number"},
-		{`[[1, "2"]]`, nil, "expected a number"},
-		{`[[1], null]`, nil, "gradient 1 is null"},
-		{`[[]]`, nil, "gradient 0 is empty"},
-		{`[[1e39]]`, nil, "outside the float32 range"},
-		{`[[1e400]]`, nil, "outside the float64 range"},
-		{`[[1]] [[2]]`, nil, "unexpected data"},
-		{`[[1]`, nil, "invalid JSON"},
-		{`{"gradients": [[1]], "extra": 1}`, nil, `unknown field "extra"`},
-		{`"x"`, nil, "expected a JSON object"},
-		{`[[1]]`, []string{"--clusters", "0"}, "--clusters: num_clusters=0 must be >= 1"},
-		{`[[1]]`, []string{"--byzantine-fraction", "0.5"}, "byzantine_fraction=0.5 must be in [0, 0.5)"},
-		{`[[1]]`, []string{"--byzantine-fraction", "NaN"}, "byzantine_fraction=nan"},
-		{`[[1]]`, []string{"--sample-fraction", "0"}, "sample_fraction=0.0 must be in (0, 1]"},
-		{`{"gradients": [[1]], "byzantine_fraction": 0.5}`, nil, "byzantine_fraction=0.5"},
-		{`[[1]]`, []string{"--format", "yaml"}, `--format="yaml"`},
-		{`[[1]]`, []string{"--in", "/nonexistent/x.json"}, "--in:"},
-		{`[[1]]`, []string{"stray"}, "unexpected arguments"},
+		{``, nil, "empty input", 1},
+		{`   `, nil, "empty input", 1},
+		{`[]`, nil, "No gradients provided", 1},
+		{`{"gradients": []}`, nil, "No gradients provided", 1},
+		{`{}`, nil, `missing "gradients"`, 1},
+		{`{"gradients": [[1, 2], [3]]}`, nil, "gradient 1 has 1 elements", 1},
+		{`[[1, null]]`, nil, "expected a number", 1},
+		{`[[1, "2"]]`, nil, "expected a number", 1},
+		{`[[1], null]`, nil, "gradient 1 is null", 1},
+		{`[[]]`, nil, "gradient 0 is empty", 1},
+		{`[[1e39]]`, nil, "outside the float32 range", 1},
+		{`[[1e400]]`, nil, "outside the float64 range", 1},
+		{`[[1]] [[2]]`, nil, "unexpected data", 1},
+		{`[[1]`, nil, "invalid JSON", 1},
+		{`{"gradients": [[1]], "extra": 1}`, nil, `unknown field "extra"`, 1},
+		{`"x"`, nil, "expected a JSON object", 1},
+		{`[[1]]`, []string{"--clusters", "0"}, "--clusters: num_clusters=0 must be >= 1", 2},
+		{`[[1]]`, []string{"--byzantine-fraction", "0.5"}, "byzantine_fraction=0.5 must be in [0, 0.5)", 2},
+		{`[[1]]`, []string{"--byzantine-fraction", "NaN"}, "byzantine_fraction=nan", 2},
+		{`[[1]]`, []string{"--sample-fraction", "0"}, "sample_fraction=0.0 must be in (0, 1]", 2},
+		{`{"gradients": [[1]], "byzantine_fraction": 0.5}`, nil, "byzantine_fraction=0.5", 1},
+		{`[[1]]`, []string{"--format", "yaml"}, `--format="yaml"`, 2},
+		{`[[1]]`, []string{"--in", "/nonexistent/x.json"}, "--in:", 1},
+		{`[[1]]`, []string{"stray"}, "unexpected arguments", 2},
 	}
 	for _, c := range cases {
 		code, out, errOut := run(t, c.stdin, append([]string{"aggregate"}, c.args...)...)
-		if code != 2 || out != "" || !strings.Contains(errOut, c.want) {
-			t.Errorf("%q %v: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.stdin, c.args, code, out, errOut, c.want)
+		if code != c.code || out != "" || !strings.Contains(errOut, c.want) {
+			t.Errorf("%q %v: exit %d, stdout %q, stderr %q; want exit %d and %q", c.stdin, c.args, code, out, errOut, c.code, c.want)
 		}
 	}
 	if code, _, _ := run(t, `[[1]]`, "aggregate", "--seed", "-1"); code != 2 {

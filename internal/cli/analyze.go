@@ -68,13 +68,8 @@ func runAnalyze(ctx context.Context, env *Env, args []string) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	paramErr := func(err error) error {
-		var pe *morph.ParamError
-		if errors.As(err, &pe) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
+	// Every parameter error names a --param, --grid-size or --preset value: a usage error.
+	paramErr := func(err error) error { return fmt.Errorf("%w: %w", errUsage, err) }
 
 	var rep analysisReport
 	var sys stability.System
@@ -99,9 +94,13 @@ func runAnalyze(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 		if c.GridSize < morph.MinGrid || c.GridSize > morph.MaxGrid {
-			return &morph.ParamError{Param: "grid_size", Value: float64(c.GridSize), Allowed: fmt.Sprintf("an integer in [%d, %d]", morph.MinGrid, morph.MaxGrid)}
+			return paramErr(&morph.ParamError{Param: "grid_size", Value: float64(c.GridSize), Allowed: fmt.Sprintf("an integer in [%d, %d]", morph.MinGrid, morph.MaxGrid)})
 		}
 		an, err := morph.Analyze(c)
+		var pe *morph.ParamError
+		if errors.As(err, &pe) {
+			return paramErr(err)
+		}
 		if err != nil {
 			return err
 		}
@@ -130,7 +129,7 @@ func runAnalyze(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 		if g.N < 4 || g.N > 1024 {
-			return &morph.ParamError{Param: "grid_size", Value: float64(g.N), Allowed: "an integer in [4, 1024]"}
+			return paramErr(&morph.ParamError{Param: "grid_size", Value: float64(g.N), Allowed: "an integer in [4, 1024]"})
 		}
 		sys = k.System()
 		an, err := stability.Analyze(sys, g)

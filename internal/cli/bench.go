@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"mfn/internal/bench"
 )
@@ -34,9 +35,10 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%w: --min-runs=%d: must be at least 1", errUsage, *minRuns)
 	}
 	if *list {
+		width := nameWidth(bench.Names())
 		for _, n := range bench.Names() {
 			w, _ := bench.Lookup(n)
-			fmt.Fprintf(env.Stdout, "%-28s %s\n", n, w.Summary)
+			fmt.Fprintf(env.Stdout, "%-*s  %s\n", width, n, w.Summary)
 		}
 		return nil
 	}
@@ -53,6 +55,10 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		ws = append(ws, w)
 	}
 	opts := bench.Options{MinRuns: *minRuns, MinTime: *minTime, MaxRuns: 1000000}
+	width := nameWidth(names)
+	if *format == "text" {
+		fmt.Fprintf(env.Stdout, "%-*s  %14s  %s\n", width, "workload", "median µs/run", "runs")
+	}
 	results := map[string]bench.Result{}
 	for _, w := range ws {
 		if err := ctx.Err(); err != nil {
@@ -64,7 +70,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		}
 		results[w.Name] = r
 		if *format == "text" {
-			fmt.Fprintf(env.Stdout, "%-28s %14s/run  (%d runs)\n", w.Name, fmtDuration(r.MedianNs), r.Runs)
+			// One unit for every row, so the column compares at a glance.
+			fmt.Fprintf(env.Stdout, "%-*s  %14.2f  %d\n", width, w.Name, float64(r.MedianNs)/1e3, r.Runs)
 		}
 	}
 	if *format == "json" {
@@ -75,13 +82,11 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-func fmtDuration(ns int64) string {
-	switch {
-	case ns < 10_000:
-		return fmt.Sprintf("%d ns", ns)
-	case ns < 10_000_000:
-		return fmt.Sprintf("%.2f µs", float64(ns)/1e3)
-	default:
-		return fmt.Sprintf("%.2f ms", float64(ns)/1e6)
+// nameWidth is the width of the longest name, so the columns after it line up.
+func nameWidth(names []string) int {
+	w := 0
+	for _, n := range names {
+		w = max(w, utf8.RuneCountInString(n))
 	}
+	return w
 }

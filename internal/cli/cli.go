@@ -1,5 +1,18 @@
 // Package cli implements the mfn command line: one file per subcommand, each parsing its own
 // flags and delegating the work to the numeric packages.
+//
+// Conventions every subcommand follows (a new subcommand gets them by using these helpers):
+//
+//   - Flags: build the flag set with newFlagSet and parse it with parseFlags, never fs.Parse.
+//     parseFlags accepts flags before and after positional arguments ("mfn bench NAME --format
+//     json"); "--" ends the flags, so later arguments are positional even when they start with
+//     "-". After parseFlags, fs.Args() holds the positional arguments in order.
+//   - Exit status (printed by mfn -h): 0 success; 2 a usage error, i.e. the command line itself
+//     is wrong (unknown flag, a flag value out of range, a missing or extra argument,
+//     contradictory flags); 1 any other failure (a missing or malformed file, network, I/O, a
+//     failed check). Return usagef(...) (or an error wrapping errUsage) for a usage error;
+//     every other error exits 1. ExitError is for a status with no message or a check's result.
+//   - Errors name the flag, the value and what is allowed: usagef("--steps=%d: must be ≥ 1", n).
 package cli
 
 import (
@@ -52,17 +65,35 @@ func (e *ExitError) Error() string {
 
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// errUsage marks an error caused by the command line itself (exit status 2).
+// errUsage marks an error caused by the command line itself (exit status 2); see the package
+// comment. Wrap it (usagef does) so errors.Is finds it.
 var errUsage = errors.New("usage error")
+
+// usagef is a usage error (exit status 2) with a message naming the flag, value and what is allowed.
+func usagef(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
+}
+
+// Exit statuses of mfn (see the package comment).
+const (
+	exitFailure = 1
+	exitUsage   = 2
+)
 
 // Run executes mfn with the given arguments and returns the process exit status.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stdout)
-		if len(args) == 0 {
-			return 2
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	if args[0] == "help" && len(args) == 2 {
+		if _, ok := commands[args[1]]; ok { // "mfn help simulate" is "mfn simulate -h"
+			args = []string{args[1], "-h"}
 		}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
@@ -73,27 +104,30 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if !ok {
 		fmt.Fprintf(stderr, "mfn: unknown command %q\n\n", args[0])
 		usage(stderr)
-		return 2
+		return exitUsage
 	}
 	err := c.run(ctx, env, args[1:])
-	if err == nil {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
+	code := exitFailure
 	var ee *ExitError
-	if errors.As(err, &ee) {
+	switch {
+	case errors.As(err, &ee):
 		if ee.Err != nil {
 			fmt.Fprintf(stderr, "mfn %s: %v\n", c.name, ee.Err)
 		}
-		return ee.Code
+		code = ee.Code
+	default:
+		fmt.Fprintf(stderr, "mfn %s: %v\n", c.name, err)
+		if errors.Is(err, errUsage) {
+			code = exitUsage
+		}
 	}
-	fmt.Fprintf(stderr, "mfn %s: %v\n", c.name, err)
-	if errors.Is(err, errUsage) {
-		return 2
+	if code == exitUsage {
+		fmt.Fprintf(stderr, "Run 'mfn %s -h' for its flags.\n", c.name)
 	}
-	return 1
+	return code
 }
 
 // Version is the version of this build of mfn; it tracks the reference it re-implements.
@@ -110,29 +144,73 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'mfn <command> -h' for the flags of a command.")
+	fmt.Fprintln(w, "\nRun 'mfn <command> -h' (or 'mfn help <command>') for the flags of a command. Flags may")
+	fmt.Fprintln(w, "come before or after a command's arguments; \"--\" ends the flags.")
+	fmt.Fprintln(w, "\nExit status: 0 success; 1 a failure while running (a missing or malformed file, network,")
+	fmt.Fprintln(w, "I/O, a failed check); 2 a usage error (unknown command or flag, a value out of range, a")
+	fmt.Fprintln(w, "missing or extra argument).")
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
+// newFlagSet returns a flag set that reports errors instead of exiting. Parse it with parseFlags.
 func newFlagSet(env *Env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: mfn %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(env.Stderr, "Usage: mfn %s\n", synopsis)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(env.Stderr, "\nFlags:")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }
 
-// parseFlags parses args and turns flag errors into usage errors.
+// parseFlags parses args with flags allowed before and after positional arguments ("--" ends
+// the flags) and turns flag errors into usage errors (exit status 2; the flag package has
+// already printed the error and the usage). Afterwards fs.Args() holds the positional
+// arguments in their order.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var positional []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &ExitError{Code: exitUsage}
 		}
-		return &ExitError{Code: 2}
+		left := fs.Args()
+		used := len(rest) - len(left)
+		if used > 0 && rest[used-1] == "--" && (used < 2 || !takesValue(fs, rest[used-2])) {
+			positional = append(positional, left...) // "--" ended the flags
+			break
+		}
+		if len(left) == 0 {
+			break
+		}
+		positional = append(positional, left[0])
+		rest = left[1:]
 	}
-	return nil
+	// Parse again with only the positionals after "--": the flags keep their values and
+	// fs.Args() returns the positionals.
+	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+// takesValue reports whether arg is a flag ("-name" or "--name", no "=") whose value is the
+// next argument, i.e. a defined flag that is not boolean.
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-")
+	if name == arg || name == "" || strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 // oneOf validates a string flag against its allowed values.

@@ -28,7 +28,7 @@ func runConformance(ctx context.Context, env *Env, args []string) error {
 	dir := fs.Arg(0)
 	s, err := conformance.RunDir(dir, env.Stdout)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	for _, u := range s.Unknown {
 		fmt.Fprintf(env.Stderr, "skipped %s: not a golden file of a known kind\n", u)
@@ -38,7 +38,7 @@ func runConformance(ctx context.Context, env *Env, args []string) error {
 	}
 	if len(s.Files) == 0 {
 		fmt.Fprintln(env.Stdout, "0 passed, 0 failed")
-		return &ExitError{Code: 2, Err: fmt.Errorf("%s holds no golden file of a known kind (%s)", dir, strings.Join(conformance.Kinds(), ", "))}
+		return fmt.Errorf("%s holds no golden file of a known kind (%s)", dir, strings.Join(conformance.Kinds(), ", "))
 	}
 	if s.Deviations > 0 {
 		fmt.Fprintf(env.Stdout, "%d documented deviations (see the DEVIATION lines and docs/adr)\n", s.Deviations)

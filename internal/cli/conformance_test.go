@@ -42,10 +42,10 @@ func TestConformanceReportsADifference(t *testing.T) {
 func TestConformanceEmptyDir(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "other.json"), []byte(`{"hello": 1}`), 0o644)
-	if code, _, errOut := run(t, "", "conformance", dir); code != 2 || !strings.Contains(errOut, "no golden file") {
+	if code, _, errOut := run(t, "", "conformance", dir); code != 1 || !strings.Contains(errOut, "no golden file") {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
-	if code, _, _ := run(t, "", "conformance", filepath.Join(dir, "missing")); code != 2 {
+	if code, _, _ := run(t, "", "conformance", filepath.Join(dir, "missing")); code != 1 {
 		t.Fatalf("missing dir: code %d", code)
 	}
 }

@@ -59,7 +59,7 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	sweep := fs.String("sweep", "", "sweep file (JSON) or built-in sweep name")
 	out := fs.String("out", "", "output file, .parquet (default) or .csv (default: data/NAME.parquet)")
 	samples := fs.Int("samples", 0, "number of samples (preset: overrides num_samples; sampler: default 200)")
-	seed := fs.Int64("seed", -1, "base seed (default: the generator's, 42)")
+	seed := fs.Int64("seed", 0, "base seed (default: the generator's, 42)")
 	workers := fs.Int("workers", 0, "simulations run at once (default: number of CPUs)")
 	resume := fs.Bool("resume", false, "continue an interrupted run from its checkpoint")
 	listPresets := fs.Bool("list-presets", false, "list the presets and exit")
@@ -96,13 +96,15 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	if chosen != 1 {
 		return fmt.Errorf("%w: give exactly one of --preset, --sampler, --sweep or --model gm (see mfn dataset -h)", errUsage)
 	}
-	if *samples < 0 || *samples > dataset.MaxSamples {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["samples"] && (*samples < 1 || *samples > dataset.MaxSamples) {
 		return fmt.Errorf("%w: --samples=%d: must be in [1, %d]", errUsage, *samples, dataset.MaxSamples)
 	}
 	if *workers < 0 || *workers > 1024 {
 		return fmt.Errorf("%w: --workers=%d: must be in [1, 1024] (0 means one per CPU)", errUsage, *workers)
 	}
-	if *seed < -1 {
+	if *seed < 0 {
 		return fmt.Errorf("%w: --seed=%d: must be a non-negative integer", errUsage, *seed)
 	}
 	var gmOnly []string
@@ -114,6 +116,9 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	})
 	if gm.model == "" && len(gmOnly) > 0 {
 		return fmt.Errorf("%w: only --model gm takes %s", errUsage, strings.Join(gmOnly, ", "))
+	}
+	if !set["seed"] {
+		*seed = -1 // the generator's own default
 	}
 	var plan *dataset.Plan
 	var err error
@@ -154,8 +159,14 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	if format != "parquet" && format != "csv" {
 		return fmt.Errorf("%w: --out=%q: the file name must end in .parquet or .csv", errUsage, path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("cannot create the output directory: %w", err)
+	// Only the default data/ directory is created; a directory named by --out must exist, as
+	// for simulate --out (a typo in it should not silently create a tree).
+	if *out == "" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("cannot create the output directory: %w", err)
+		}
+	} else if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
+		return fmt.Errorf("--out=%q: the directory %s does not exist or is not a directory (create it first)", path, filepath.Dir(path))
 	}
 	fcfg := features.DefaultConfig()
 	if plan.Layout == dataset.LayoutGM {

@@ -78,7 +78,10 @@ func TestDatasetBadInput(t *testing.T) {
 		{[]string{"--sweep", wrongType}, 1, `field "steps_list": got a JSON string`},
 		{[]string{"--sweep", filepath.Join(dir, "missing.json")}, 1, "neither a sweep file nor one of"},
 		{[]string{"--preset", "small", "--out", "x.txt"}, 2, "must end in .parquet or .csv"},
-		{[]string{"--preset", "small", "--out", filepath.Join(blocker, "x.csv")}, 1, "cannot create the output directory"},
+		{[]string{"--preset", "small", "--out", filepath.Join(blocker, "x.csv")}, 1, "does not exist or is not a directory"},
+		{[]string{"--preset", "small", "--out", filepath.Join(dir, "nonexistent", "x.csv")}, 1, "nonexistent does not exist"},
+		{[]string{"--sampler", "demo", "--samples", "0"}, 2, "--samples=0: must be in [1, "},
+		{[]string{"--preset", "small", "--seed", "-1"}, 2, "--seed=-1"},
 		{[]string{"--sampler", "demo", "--samples", "-3"}, 2, "--samples=-3"},
 		{[]string{"--preset", "small", "--workers", "-1"}, 2, "--workers=-1"},
 	} {
@@ -109,5 +112,35 @@ func TestDatasetRefusesToOverwriteACheckpoint(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "", "dataset", "--preset", "small", "--out", out, "--quiet", "--resume"); code != 1 || !strings.Contains(stderr, "different run") {
 		t.Fatalf("%d %s", code, stderr)
+	}
+}
+
+func TestDatasetHelpShowsNoSentinelDefault(t *testing.T) {
+	_, _, stderr := run(t, "", "dataset", "-h")
+	if !strings.Contains(stderr, "the generator's, 42") || strings.Contains(stderr, "(default -1)") || strings.Contains(stderr, "(default 0)") {
+		t.Errorf("dataset -h: %s", stderr)
+	}
+}
+
+// inspect on a CSV that is not a dataset says so (instead of passing the sanity checks), and
+// names the columns it leaves out; a duplicated column name is an error, not a lost column.
+func TestInspectForeignCSV(t *testing.T) {
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "foreign.csv")
+	os.WriteFile(foreign, []byte("a,b,label\n1,2,x\n3,5,y\n"), 0o644)
+	code, stdout, stderr := run(t, "", "inspect", foreign)
+	if code != 0 || !strings.Contains(stdout, "not an MFN dataset") || !strings.Contains(stdout, `column "label" is not numeric`) ||
+		strings.Contains(stdout, "All sanity checks passed") {
+		t.Errorf("foreign csv: %d %s %s", code, stdout, stderr)
+	}
+	partial := filepath.Join(dir, "partial.csv")
+	os.WriteFile(partial, []byte("D_box,V_min\n1.5,-70\n1.6,-71\n"), 0o644)
+	if _, stdout, _ := run(t, "", "inspect", partial); !strings.Contains(stdout, "16 of the 18 features missing") {
+		t.Errorf("partial csv: %s", stdout)
+	}
+	dup := filepath.Join(dir, "dup.csv")
+	os.WriteFile(dup, []byte("a,b,a\n1,2,3\n"), 0o644)
+	if code, _, stderr := run(t, "", "inspect", dup); code != 1 || !strings.Contains(stderr, `columns 1 and 3 are both named "a"`) {
+		t.Errorf("duplicate column: %d %s", code, stderr)
 	}
 }

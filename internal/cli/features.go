@@ -83,7 +83,7 @@ func (f *featureFlags) config(set map[string]bool) (features.Config, error) {
 
 func runFeatures(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "features", "features [flags]\n\n"+
-		"Simulates with the simulate flags (the history is always recorded; --history is implied)\n"+
+		"Simulates with simulate's simulation flags (--seed … --boundary; the history is always recorded)\n"+
 		"and prints D_box … cluster_size_std. With --in, reads a field saved by 'mfn simulate --out'\n"+
 		"instead: a 2-D (N, N) array is one frame, a 3-D (T, N, N) array a history.")
 	var s simFlags

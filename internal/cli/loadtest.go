@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -48,6 +49,9 @@ type loadtestFlags struct {
 	ws         bool
 	wsStream   string
 	wsInterval int
+	// --grpc: the same load over the gRPC API (loadtest_grpc.go).
+	grpc       bool
+	grpcTarget *grpcTarget
 }
 
 func runLoadtest(ctx context.Context, env *Env, args []string) error {
@@ -67,20 +71,28 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	fs.BoolVar(&f.ws, "ws", false, "WebSocket mode: --concurrency clients each subscribe to --stream for --duration")
 	fs.StringVar(&f.wsStream, "stream", "stream_features", "with --ws: stream_features or simulation_live")
 	fs.IntVar(&f.wsInterval, "interval", 100, "with --ws: update_interval_ms of each stream")
+	overhead := fs.Int("overhead", 0, "run N rounds alternating an in-process full service and a bare net/http handler that writes the same bytes, and print the ratio (ignores --url)")
+	fs.BoolVar(&f.grpc, "grpc", false, "gRPC mode: --url is the gRPC address (host:port; https:// for TLS), --endpoint a method (Simulate, StreamSimulation, …) or its REST path, --body protojson; a stream counts as one request, read to its end")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := f.check(env); err != nil {
 		return err
 	}
+	if *overhead != 0 {
+		return runOverhead(ctx, env, f, *overhead)
+	}
 	if f.ws {
 		return runWSLoadtest(ctx, env, f)
 	}
 	res, err := loadtest(ctx, f)
-	if err != nil {
-		return err
+	if res == nil || (err != nil && res.Requests == 0) {
+		return err // nothing answered: the error alone says it
 	}
-	if err := report(env, f.format, res); err != nil {
+	if rerr := report(env, f.format, res); rerr != nil {
+		return rerr
+	}
+	if err != nil {
 		return err
 	}
 	if res.Errors > 0 {
@@ -101,6 +113,20 @@ func (f *loadtestFlags) check(env *Env) error {
 	}
 	if f.requests < 0 {
 		return fmt.Errorf("%w: --requests=%d: must be >= 0", errUsage, f.requests)
+	}
+	if f.grpc {
+		if f.ws {
+			return fmt.Errorf("%w: --grpc and --ws exclude each other (gRPC streams: --grpc --endpoint StreamSimulation)", errUsage)
+		}
+		t, err := grpcTargetOf(f)
+		if err != nil {
+			return err
+		}
+		f.grpcTarget, f.method = t, "gRPC"
+		if f.apiKey == "" {
+			f.apiKey = env.Getenv("MFN_LOADTEST_API_KEY")
+		}
+		return nil
 	}
 	if !strings.HasPrefix(f.url, "http://") && !strings.HasPrefix(f.url, "https://") {
 		return fmt.Errorf("%w: --url=%q: must start with http:// or https://", errUsage, f.url)
@@ -150,6 +176,9 @@ type workerStats struct {
 }
 
 func loadtest(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
+	if f.grpcTarget != nil {
+		return runLoad(ctx, f, f.grpcTarget.addr+f.grpcTarget.fullName, func() requester { return newGRPCRequester(f.grpcTarget, f) })
+	}
 	target := strings.TrimSuffix(f.url, "/") + f.endpoint
 	u, err := url.Parse(target)
 	if err != nil {
@@ -163,6 +192,12 @@ func loadtest(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
 		client := &http.Client{Transport: tr, Timeout: f.timeout}
 		newClient = func() requester { return &stdRequester{client: client, f: f, target: target} }
 	}
+	return runLoad(ctx, f, target, newClient)
+}
+
+// runLoad runs --concurrency workers, each with its own requester, for the run's duration or
+// request budget.
+func runLoad(ctx context.Context, f loadtestFlags, target string, newClient func() requester) (*loadtestResult, error) {
 	end := time.Now().Add(f.duration)
 	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
@@ -174,6 +209,20 @@ func loadtest(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
 			budget <- struct{}{}
 		}
 		close(budget)
+	}
+	// A run stops at the first sign that the server cannot be reached: every connection failed
+	// before any answer, or maxFailuresInARow requests in a row got no answer (it went away).
+	var answered, inARow atomic.Int64
+	var abortOnce sync.Once
+	var abortErr error
+	failed := func(err error) {
+		n := inARow.Add(1)
+		if (answered.Load() == 0 && n >= int64(f.concurrency)) || n >= maxFailuresInARow {
+			abortOnce.Do(func() {
+				abortErr = fmt.Errorf("stopped after %d requests in a row got no answer from %s: %w", n, target, err)
+				cancel()
+			})
+		}
 	}
 	stats := make([]workerStats, f.concurrency)
 	var wg sync.WaitGroup
@@ -203,8 +252,11 @@ func loadtest(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
 					if st.firstErr == nil {
 						st.firstErr = err
 					}
+					failed(err)
 					continue
 				}
+				answered.Add(1)
+				inARow.Store(0)
 				st.lat = append(st.lat, lat)
 				st.statuses[status]++
 				if status >= 400 {
@@ -215,8 +267,11 @@ func loadtest(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	return summarise(f, target, elapsed, stats), nil
+	return summarise(f, target, elapsed, stats), abortErr
 }
+
+// maxFailuresInARow ends a run whose server stopped answering.
+const maxFailuresInARow = 100
 
 // requester sends the run's request over one connection.
 type requester interface {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -93,9 +96,48 @@ func TestLoadtestFlagErrors(t *testing.T) {
 			t.Errorf("%v: exit %d %q", args, code, errb.String())
 		}
 	}
-	// Nothing listening: the run ends with errors, exit 1.
-	code, out, _ := runWithEnv(context.Background(), nil, "loadtest", "--url", "http://127.0.0.1:1", "--duration", "100ms", "--concurrency", "1")
-	if code != 1 || !strings.Contains(out.String(), "first error") {
-		t.Errorf("unreachable server: exit %d %s", code, out.String())
+	// Nothing listening: the run ends with the connection error, exit 1.
+	code, _, errb := runWithEnv(context.Background(), nil, "loadtest", "--url", "http://127.0.0.1:1", "--duration", "100ms", "--concurrency", "1")
+	if code != 1 || !strings.Contains(errb.String(), "no answer from http://127.0.0.1:1/health") {
+		t.Errorf("unreachable server: exit %d %s", code, errb.String())
+	}
+}
+
+// TestLoadtestStopsWhenNothingAnswers: against a closed port the run stops after the first
+// failed connections with their error, instead of firing requests for the whole --duration.
+func TestLoadtestStopsWhenNothingAnswers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	code, out, errb := runWithEnv(context.Background(), nil, "loadtest", "--url", "http://"+addr, "--concurrency", "4", "--duration", "1h")
+	m := regexp.MustCompile(`stopped after (\d+) requests in a row got no answer`).FindStringSubmatch(errb.String())
+	if code != 1 || m == nil || !strings.Contains(errb.String(), "connection refused") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 4 || n > 8 {
+		t.Errorf("stopped after %d failed requests, want one per connection (4) or a few more", n)
+	}
+}
+
+// TestLoadtestStopsWhenTheServerGoesAway: answers, then nothing: the run stops, reports what it
+// measured and exits 1 with the connection error.
+func TestLoadtestStopsWhenTheServerGoesAway(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 50 {
+			go srv.CloseClientConnections()
+			go srv.Listener.Close()
+		}
+		w.Write([]byte(`{}`))
+	})
+	srv.Start()
+	defer srv.Close()
+	code, out, errb := runWithEnv(context.Background(), nil, "loadtest", "--url", srv.URL, "--concurrency", "2", "--duration", "1h")
+	if code != 1 || !strings.Contains(errb.String(), "stopped after 100 requests in a row got no answer") || !strings.Contains(out.String(), "200×") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
 	}
 }

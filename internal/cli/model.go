@@ -105,7 +105,7 @@ func (s *simFlags) gmConfig() (morph.Config, error) {
 		}
 	}
 	if err := c.Validate(); err != nil {
-		return c, err // a parameter out of range: exit status 1, as for the v4.1 bounds
+		return c, err // a parameter out of range: check makes it a usage error (exit status 2)
 	}
 	// The summary reports what ran.
 	s.gridSize, s.steps, s.seed, s.boundary = c.GridSize, c.Steps, c.Seed, c.Boundary.String()

@@ -29,7 +29,7 @@ func runRender(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "render",
 		"render --out FILE.png|FILE.gif [--in FILE.npy | simulation flags]\n\n"+
 			"A .png shows the final field (or the last frame of a (T,N,N) .npy); a .gif animates the\n"+
-			"history, recorded for every step whatever --history says.")
+			"history, recorded for every step.")
 	var s simFlags
 	addSimFlags(fs, &s)
 	out := fs.String("out", "", "write the picture here; the name must end in .png or .gif")
@@ -86,9 +86,9 @@ func runRender(ctx context.Context, env *Env, args []string) error {
 		if sim.history != nil {
 			frames = splitFrames(sim.history, n)
 		}
-		opt.Title = fmt.Sprintf("%s %dx%d, %d steps, seed %d", s.engine, n, n, s.steps, s.seed)
+		opt.Title = fmt.Sprintf("%s %d×%d, %d steps, seed %d", s.engine, n, n, s.steps, s.seed)
 		if s.model == morph.ModelGM {
-			opt.Title = fmt.Sprintf("gm %s %dx%d, %d steps, seed %d", s.preset, n, n, s.steps, s.seed)
+			opt.Title = fmt.Sprintf("gm %s %d×%d, %d steps, seed %d", s.preset, n, n, s.steps, s.seed)
 		}
 		if s.jitter {
 			opt.Title += ", jitter"

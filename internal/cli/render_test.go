@@ -38,7 +38,7 @@ func TestRenderDefaultPNG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := render.Heatmap(sim.Field, 64, render.Options{Title: "legacy 64x64, 64 steps, seed 42"})
+	want, err := render.Heatmap(sim.Field, 64, render.Options{Title: "legacy 64×64, 64 steps, seed 42"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func decodeGIF(t *testing.T, path string) *gif.GIF {
 
 func TestRenderHistoryGIF(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "history.gif")
-	code, stdout, errOut := run(t, "", "render", "--steps", "10", "--history", "--grid-size", "16", "--delay", "3", "--out", out)
+	code, stdout, errOut := run(t, "", "render", "--steps", "10", "--grid-size", "16", "--delay", "3", "--out", out)
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
@@ -165,9 +165,9 @@ func TestRenderRejects(t *testing.T) {
 		{[]string{"--out", out, "--delay", "0"}, 2, []string{"--delay=0"}},
 		{[]string{"--out", out, "--min-mv", "-60", "--max-mv", "-70"}, 2, []string{"--min-mv=-60", "--max-mv=-70"}},
 		{[]string{"--out", out, "--max-mv", "NaN"}, 2, []string{"--max-mv=NaN"}},
-		{[]string{"--out", filepath.Join(dir, "x.gif"), "--steps", "0"}, 2, []string{"--steps=0"}},
+		{[]string{"--out", filepath.Join(dir, "x.gif"), "--steps", "0"}, 2, []string{"steps=0"}},
 		{[]string{"--out", out, "--in", rect, "--steps", "5"}, 2, []string{"--steps", "does not apply"}},
-		{[]string{"--out", out, "--grid-size", "0"}, 1, []string{"grid"}},
+		{[]string{"--out", out, "--grid-size", "0"}, 2, []string{"grid"}},
 		{[]string{"--out", out, "--in", missing}, 1, []string{"missing.npy", "no such file"}},
 		{[]string{"--out", out, "--in", oneD}, 1, []string{"line.npy", "shape (4,)"}},
 		{[]string{"--out", out, "--in", rect}, 1, []string{"rect.npy", "shape (2, 3)", "square"}},

@@ -15,7 +15,7 @@ import (
 func init() {
 	register(command{
 		name:    "serve",
-		summary: "run the HTTP service: the reference's REST API, probes and metrics",
+		summary: "run the HTTP service: the reference's REST API, probes and metrics (and gRPC on MFN_GRPC_ADDR)",
 		run:     runServe,
 	})
 }
@@ -32,6 +32,7 @@ MFN_RELOAD_INTERVAL, MFN_TLS_CERT_FILE, MFN_TLS_KEY_FILE, the live streams' MFN_
 MAX_VIOLATIONS, HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, MIN_FRAME_INTERVAL, WRITE_TIMEOUT; see
 docs/streaming.md) and the standard OTEL_* variables. Live streams: /ws/stream_features,
 /ws/simulation_live, /sse/stream_features, /sse/simulation_live; a page to watch one at /ui.
+MFN_GRPC_ADDR serves the gRPC API too (docs/grpc.md; off when empty).
 SIGTERM or SIGINT shuts down gracefully; SIGHUP reloads API keys, crypto keys and the certificate.`
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -56,13 +57,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg, err := server.LoadConfig(env.Getenv)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	var opts []server.Option
 	if *integrations != "" {
 		icfg, err := integration.LoadConfig(*integrations)
 		if err != nil {
-			return &ExitError{Code: 2, Err: err}
+			return err
 		}
 		opts = append(opts, server.WithIntegrations(icfg))
 		if *check {
@@ -72,18 +73,29 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if *check {
 		if err := server.CheckConfig(cfg); err != nil {
-			return &ExitError{Code: 2, Err: err}
+			return err
 		}
 		fmt.Fprintln(env.Stdout, server.Summary(cfg))
+		if addr, err := grpcAddr(env); err != nil {
+			return err
+		} else if addr != "" {
+			fmt.Fprintf(env.Stdout, "grpc: %s\n", addr)
+		}
 		fmt.Fprintln(env.Stdout, "configuration OK")
 		return nil
 	}
 	app, err := server.Open(ctx, cfg, env.Stdout, Version, opts...)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		app.Close()
+		return err
+	}
+	waitGRPC, err := startGRPC(env, app)
+	if err != nil {
+		ln.Close()
 		app.Close()
 		return err
 	}
@@ -111,5 +123,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		close(stop)
 		<-forwardDone
 	}()
-	return app.Serve(ctx, ln, reload)
+	err = app.Serve(ctx, ln, reload)
+	if gerr := waitGRPC(); err == nil {
+		err = gerr
+	}
+	return err
 }

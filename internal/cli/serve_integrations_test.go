@@ -9,7 +9,7 @@ import (
 )
 
 // TestServeCheckConfigIntegrations: --check-config validates the integrations file too; a bad
-// entry stops start-up with exit status 2 and an error naming it.
+// entry stops start-up with exit status 1 and an error naming it.
 func TestServeCheckConfigIntegrations(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
@@ -22,7 +22,7 @@ func TestServeCheckConfigIntegrations(t *testing.T) {
 	os.WriteFile(bad, []byte("spool_dir: "+dir+"\npublishers:\n  - {name: out, type: webhook, webhook: {url: 'htp://x', secret: s}}\n"), 0o644)
 	for _, args := range [][]string{{"serve", "--check-config", "--integrations", bad}, {"serve", "--addr", "127.0.0.1:0", "--integrations", bad}} {
 		code, _, errb = runWithEnv(context.Background(), nil, args...)
-		if code != 2 || !strings.Contains(errb.String(), `publishers[0] "out": webhook.url: "htp://x"`) {
+		if code != 1 || !strings.Contains(errb.String(), `publishers[0] "out": webhook.url: "htp://x"`) {
 			t.Errorf("%v: %d %q", args, code, errb.String())
 		}
 	}

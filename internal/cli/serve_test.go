@@ -48,13 +48,13 @@ func TestServeCheckConfig(t *testing.T) {
 	}
 	code, _, errb = runWithEnv(context.Background(), map[string]string{"MFN_ENV": "production", "MFN_RATE_LIMIT_WINDOW": "0"},
 		"serve", "--check-config")
-	if code != 2 || !strings.Contains(errb.String(), `MFN_ENV="production": must be one of dev, staging, prod`) ||
+	if code != 1 || !strings.Contains(errb.String(), `MFN_ENV="production": must be one of dev, staging, prod`) ||
 		!strings.Contains(errb.String(), "MFN_RATE_LIMIT_WINDOW") {
 		t.Errorf("bad config: %d %q", code, errb.String())
 	}
 	// Without --check-config a bad configuration stops start-up the same way.
 	code, _, errb = runWithEnv(context.Background(), map[string]string{"MFN_LOG_LEVEL": "chatty"}, "serve", "--addr", "127.0.0.1:0")
-	if code != 2 || !strings.Contains(errb.String(), "MFN_LOG_LEVEL") {
+	if code != 1 || !strings.Contains(errb.String(), "MFN_LOG_LEVEL") {
 		t.Errorf("serve with a bad config: %d %q", code, errb.String())
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -58,7 +59,7 @@ func addSimFlags(fs *flag.FlagSet, s *simFlags) {
 	fs.Float64Var(&s.jitterVar, "jitter-var", d.JitterVar, "variance of the jitter noise in V² (engine: [0, 0.01])")
 	fs.StringVar(&s.engine, "engine", "legacy", "simulation path: legacy (simulate_mycelium_field) or engine (reaction–diffusion engine)")
 	fs.StringVar(&s.boundary, "boundary", "periodic", "boundary condition of the engine: periodic, neumann or dirichlet")
-	fs.BoolVar(&s.history, "history", false, "record the field after every step")
+	// --history is simulate's alone: features always records the history, render when drawing a GIF.
 	addModelFlags(fs, s)
 }
 
@@ -86,7 +87,37 @@ func (s *simFlags) check(fs *flag.FlagSet) error {
 	if s.model == morph.ModelV41 && s.engine == "legacy" && set["boundary"] && s.boundary != "periodic" {
 		return fmt.Errorf("%w: --boundary=%s needs --engine engine (the legacy path is periodic)", errUsage, s.boundary)
 	}
+	// The simulation's own range checks, before anything runs: a value out of range is a
+	// usage error (exit status 2), not a failure of the run.
+	var err error
+	switch {
+	case s.model == morph.ModelGM:
+		_, err = s.gmConfig()
+		if errors.Is(err, errUsage) {
+			return err
+		}
+	case s.engine == "legacy":
+		err = s.legacyParams().Validate()
+	default:
+		err = s.engineConfig().Validate()
+	}
+	if err != nil {
+		return usagef("%v", err)
+	}
 	return nil
+}
+
+func (s *simFlags) legacyParams() field.LegacyParams {
+	return field.LegacyParams{GridSize: s.gridSize, Steps: s.steps, Alpha: s.alpha, SpikeProbability: s.spikeProb,
+		TuringEnabled: s.turing, TuringThreshold: s.threshold, QuantumJitter: s.jitter, JitterVar: s.jitterVar}
+}
+
+func (s *simFlags) engineConfig() field.Config {
+	b, _ := field.ParseBoundary(s.boundary)
+	seed := s.seed
+	return field.Config{GridSize: s.gridSize, Steps: s.steps, Alpha: s.alpha, SpikeProbability: s.spikeProb,
+		TuringEnabled: s.turing, TuringThreshold: s.threshold, QuantumJitter: s.jitter, JitterVar: s.jitterVar,
+		Seed: &seed, Boundary: b}
 }
 
 // simulation is the outcome of either path, in one shape.
@@ -121,21 +152,14 @@ func (s *simFlags) run(ctx context.Context, frame field.Frame) (*simulation, err
 		}
 	}
 	if s.engine == "legacy" {
-		p := field.LegacyParams{GridSize: s.gridSize, Steps: s.steps, Alpha: s.alpha, SpikeProbability: s.spikeProb,
-			TuringEnabled: s.turing, TuringThreshold: s.threshold, QuantumJitter: s.jitter, JitterVar: s.jitterVar}
-		r, err := field.SimulateLegacyFrames(rng.New(s.seed), p, record)
+		r, err := field.SimulateLegacyFrames(rng.New(s.seed), s.legacyParams(), record)
 		if err != nil {
 			return nil, err
 		}
 		out.field, out.growth, out.turingActivations, out.clamping = r.Field, r.GrowthEvents, r.TuringActivations, r.ClampingEvents
 		return out, nil
 	}
-	b, _ := field.ParseBoundary(s.boundary)
-	seed := s.seed
-	c := field.Config{GridSize: s.gridSize, Steps: s.steps, Alpha: s.alpha, SpikeProbability: s.spikeProb,
-		TuringEnabled: s.turing, TuringThreshold: s.threshold, QuantumJitter: s.jitter, JitterVar: s.jitterVar,
-		Seed: &seed, Boundary: b}
-	r, err := field.RunWith(c, field.RunOptions{Frame: record, SkipReactionMeans: true}) // the summary shows no activator means
+	r, err := field.RunWith(s.engineConfig(), field.RunOptions{Frame: record, SkipReactionMeans: true}) // the summary shows no activator means
 	if err != nil {
 		return nil, err
 	}
@@ -212,6 +236,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "simulate", "simulate [flags]")
 	var s simFlags
 	addSimFlags(fs, &s)
+	fs.BoolVar(&s.history, "history", false, "record the field after every step (written by --out as a (T, N, N) array)")
 	format := fs.String("format", "text", "output format: text or json")
 	withField := fs.Bool("field", false, "with --format json: include the final field (row-major, volts)")
 	listPresets := fs.Bool("list-presets", false, "list the gm presets with their parameters and exit (--format json for JSON)")

@@ -86,11 +86,11 @@ func TestSimulateBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"--engine", "engine", "--alpha", "0.3"}, 1, "alpha=0.3 exceeds CFL stability limit"},
-		{[]string{"--model", "v4.1", "--grid-size", "0"}, 1, "parameter='grid_size', value=0.0"},
+		{[]string{"--engine", "engine", "--alpha", "0.3"}, 2, "alpha=0.3 exceeds CFL stability limit"},
+		{[]string{"--model", "v4.1", "--grid-size", "0"}, 2, "parameter='grid_size', value=0.0"},
 		{[]string{"--engine", "turbo"}, 2, `--engine="turbo": must be one of legacy, engine`},
 		{[]string{"--model", "v4.1", "--boundary", "dirichlet"}, 2, "needs --engine engine"},
-		{[]string{"--alpha", "NaN"}, 1, "parameter='alpha', value=nan"},
+		{[]string{"--alpha", "NaN"}, 2, "parameter='alpha', value=nan"},
 		{[]string{"--steps", "abc"}, 2, "invalid value"},
 		{[]string{"--out", "x.txt"}, 2, "must end in .npy"},
 		{[]string{"--model", "v4.1", "--out", "/nonexistent-dir/x.npy"}, 1, "cannot write"},

@@ -56,8 +56,8 @@ func runValidate(ctx context.Context, env *Env, args []string) error {
 		"                    [--turing-enabled | --no-turing] [--quantum-jitter] [--format text|json]\n\n"+
 		"run_validation of the reference (mycelium_fractal_net_v4_1.py --mode validate): builds 16 field\n"+
 		"simulations and IFS runs from default_rng(seed), trains the network with Adam for --epochs epochs\n"+
-		"(the network's initialisation and the shuffle use a generator of their own, so the loss_* lines\n"+
-		"differ from torch's; every other line matches the reference), then prints the metrics.")
+		"(the network's initialisation, the shuffle and Adam reproduce torch 1.13's, so every line, the\n"+
+		"loss_* lines included, matches the reference's report), then prints the metrics.")
 	d := nn.DefaultValidationConfig()
 	cfg := d
 	fs.Int64Var(&cfg.Seed, "seed", d.Seed, "random seed (>= 0; numpy default_rng semantics)")

@@ -10,7 +10,7 @@ import (
 	"mfn/nn"
 )
 
-// The reference CLI's portable lines for seed 42 (reference-timings.md, identical for any
+// The reference CLI's portable lines for seed 42 (docs/spec/reference-timings.md, identical for any
 // number of epochs).
 var referencePortableLines = []string{
 	"pot_min_mV              : -71.083952",

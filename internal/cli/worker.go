@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"mfn/integration"
+	"mfn/server"
 	"mfn/simjob"
 )
 
@@ -31,7 +33,9 @@ const workerSynopsis = `worker --integrations FILE [--connector NAME] [--route N
 
 Takes simulation requests (POST /simulate's body) from a connector of the integrations file,
 runs the simulation and the 18 features, and publishes each result to the publishers of the
-route (by default the connector's own route). A Kafka connector is a consumer group: start more
+route (by default the connector's own route). Each request runs in a span continuing its
+trace (Kafka header or REST poll traceparent), exported per the standard OTEL_* variables
+(service mfn-worker), and the simulation metrics are on --metrics-addr. A Kafka connector is a consumer group: start more
 workers with the same file to share its partitions. SIGTERM or SIGINT stops gracefully: no new
 request starts, finished results are published and committed, the rest is handed out again.`
 
@@ -57,7 +61,7 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg, err := integration.LoadConfig(*file)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	if *spoolDir != "" {
 		for i, p := range cfg.Publishers {
@@ -73,6 +77,9 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 		}
 		*connector = cfg.Connectors[0].Name
 	}
+	if err := connectorExists(cfg, *connector, *file); err != nil {
+		return err
+	}
 	if *route == "" {
 		*route = *connector
 	}
@@ -87,12 +94,12 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	hub, err := integration.Open(cfg, reg, base)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	src, err := hub.Source(*connector)
 	if err != nil {
 		hub.Close(context.Background())
-		return &ExitError{Code: 2, Err: err}
+		return err
 	}
 	if *metricsAddr != "" {
 		stop, err := serveMetrics(*metricsAddr, reg, log)
@@ -103,16 +110,35 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 		defer stop()
 	}
 
+	tcfg, err := server.TracingFromEnv(env.Getenv, workerService)
+	if err != nil {
+		hub.Close(context.Background())
+		return &ExitError{Code: 2, Err: err}
+	}
+	tracing, err := server.NewTracing(ctx, tcfg, Version)
+	if err != nil {
+		hub.Close(context.Background())
+		return &ExitError{Code: 2, Err: err}
+	}
+	defer func() { // spans of the last requests reach the collector
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(sctx); err != nil {
+			log.Warn("flushing traces", "error", err)
+		}
+	}()
+
 	var handled, rejected atomic.Int64
 	cm := hub.ConnectorMetrics()
-	process := func(ctx context.Context, m integration.Message) (integration.Message, error) {
-		out, err := simjob.Process(ctx, m)
-		if err != nil && ctx.Err() == nil {
-			rejected.Add(1)
-			cm.Rejected(*connector)
-		}
-		return out, err
-	}
+	process := tracedProcess(tracing.Provider.Tracer("mfn/worker"), server.NewSimulationMetrics(reg, "worker"), *connector,
+		func(ctx context.Context, m integration.Message) (integration.Message, error) {
+			out, err := simjob.Process(ctx, m)
+			if err != nil && ctx.Err() == nil {
+				rejected.Add(1)
+				cm.Rejected(*connector)
+			}
+			return out, err
+		})
 	publish := func(ctx context.Context, m integration.Message) error {
 		if err := hub.Publish(ctx, *route, m); err != nil {
 			return err
@@ -153,4 +179,19 @@ func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (stop
 		_ = srv.Shutdown(ctx)
 		<-done
 	}, nil
+}
+
+// connectorExists is a usage error naming the connectors of the file when --connector names none.
+func connectorExists(cfg integration.Config, name, file string) error {
+	names := make([]string, len(cfg.Connectors))
+	for i, c := range cfg.Connectors {
+		if c.Name == name {
+			return nil
+		}
+		names[i] = c.Name
+	}
+	if len(names) == 0 {
+		return usagef("--connector=%q: %s defines no connectors (add connectors: [{name: %s, ...}])", name, file, name)
+	}
+	return usagef("--connector=%q: %s has no connector of that name (it has: %s)", name, file, strings.Join(names, ", "))
 }

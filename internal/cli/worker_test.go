@@ -131,7 +131,7 @@ func TestWorkerConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("publishers:\n  - name: x\n    type: ftp\n"), 0o644)
-	if code, _, errOut := run(t, "", "worker", "--integrations", bad); code != 2 || !strings.Contains(errOut, `publishers[0] "x": type: "ftp"`) {
+	if code, _, errOut := run(t, "", "worker", "--integrations", bad); code != 1 || !strings.Contains(errOut, `publishers[0] "x": type: "ftp"`) {
 		t.Errorf("bad file: code %d, %q", code, errOut)
 	}
 	if code, _, errOut := run(t, "", "worker"); code != 2 || !strings.Contains(errOut, "--integrations") {
@@ -141,6 +141,11 @@ func TestWorkerConfigErrors(t *testing.T) {
 	os.WriteFile(noRoute, []byte("spool_dir: "+dir+"\nconnectors:\n  - {name: in, type: file, file: {dir: "+dir+"}}\npublishers:\n  - {name: out, type: file, file: {dir: "+dir+"}}\n"), 0o644)
 	if code, _, errOut := run(t, "", "worker", "--integrations", noRoute); code != 2 || !strings.Contains(errOut, `no route from "in"`) {
 		t.Errorf("no route: code %d, %q", code, errOut)
+	}
+	// A --connector the file does not define is named as such, not reported as a missing route.
+	code, _, errOut := run(t, "", "worker", "--integrations", noRoute, "--connector", "nope")
+	if code != 2 || !strings.Contains(errOut, `--connector="nope": `+noRoute+` has no connector of that name (it has: in)`) || strings.Contains(errOut, "no route") {
+		t.Errorf("unknown connector: code %d, %q", code, errOut)
 	}
 }
 

@@ -1,0 +1,77 @@
+package grpcapi
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	mfnv1 "mfn/api/proto/mfn/v1"
+)
+
+// BenchmarkNernst compares one Nernst call over gRPC (bufconn, client included) with the
+// REST handler (in process, no network), to show the gRPC layer's own cost.
+func BenchmarkNernst(b *testing.B) {
+	h := newHarness(b, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
+	req := &mfnv1.NernstRequest{ZValence: ptr[int32](1), ConcentrationOutMolar: ptr(0.005), ConcentrationInMolar: ptr(0.14), TemperatureK: ptr(310.0)}
+	b.Run("grpc", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := h.client.Nernst(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	body := []byte(`{"z_valence":1,"concentration_out_molar":0.005,"concentration_in_molar":0.14,"temperature_k":310.0}`)
+	b.Run("rest", func(b *testing.B) {
+		for b.Loop() {
+			r := httptest.NewRequest(http.MethodPost, "/nernst", bytes.NewReader(body))
+			w := httptest.NewRecorder()
+			h.app.Handler().ServeHTTP(w, r)
+			if w.Code != 200 {
+				b.Fatal(w.Code)
+			}
+		}
+	})
+}
+
+// BenchmarkHealthCheck is the floor: a call that does nothing of the service's.
+func BenchmarkHealthCheck(b *testing.B) {
+	h := newHarness(b, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
+	for b.Loop() {
+		if _, err := healthCheck(context.Background(), h.conn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSimulate is Simulate 64×64×64 from 4 concurrent callers over gRPC (bufconn, client
+// included) and through the REST handler (in process): the pool bounds both.
+func BenchmarkSimulate(b *testing.B) {
+	h := newHarness(b, map[string]string{"MFN_LOG_LEVEL": "WARNING"})
+	req := &mfnv1.SimulateRequest{Seed: ptr[uint64](42), GridSize: ptr[int32](64), Steps: ptr[int32](64)}
+	b.Run("grpc", func(b *testing.B) {
+		b.SetParallelism(2)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := h.client.Simulate(context.Background(), req); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	})
+	body := []byte(`{"seed":42,"grid_size":64,"steps":64}`)
+	b.Run("rest", func(b *testing.B) {
+		b.SetParallelism(2)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				r := httptest.NewRequest(http.MethodPost, "/simulate", bytes.NewReader(body))
+				w := httptest.NewRecorder()
+				h.app.Handler().ServeHTTP(w, r)
+				if w.Code != 200 {
+					b.Error(w.Code)
+				}
+			}
+		})
+	})
+}
