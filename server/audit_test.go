@@ -34,7 +34,7 @@ func TestAuditAuthFailuresAndRotations(t *testing.T) {
 	app, logs := testApp(t, env)
 	h := app.Handler()
 	body := `{"concentration_out_molar":0.005,"concentration_in_molar":0.14}`
-	call(h, "POST", "/nernst", body)                                       // no key
+	call(h, "POST", "/nernst", body)                                      // no key
 	call(h, "POST", "/nernst", body, "X-API-Key", "not-a-key-0123456789") // wrong key
 	call(h, "POST", "/nernst", body, "X-API-Key", "first-key-0123456789") // blocked: burst 2 spent
 	if rec := call(h, "GET", "/health", ""); rec.Code != 200 {
