@@ -90,7 +90,7 @@ func (ru *rules) begin(ctx context.Context, fullMethod string) (context.Context,
 	if mi.public {
 		return ctx, c, nil
 	}
-	id, err := ru.t.Authenticate(first(md, "x-api-key"))
+	id, err := ru.t.Authenticate(ctx, first(md, "x-api-key"), peerIP(ctx), fullMethod, c.requestID)
 	if err != nil {
 		return ctx, c, toStatus(err)
 	}

@@ -124,7 +124,7 @@ const authDetail = "Invalid or missing API key"
 // unknown paths included) without a valid X-API-Key. Failed attempts are limited per client
 // address (limits.FailedAuth): an address out of attempts gets 429 with Retry-After before
 // its key is even looked at.
-func withAuth(keys *APIKeys, fails *limits.FailedAuth, trusted []netip.Prefix) func(http.Handler) http.Handler {
+func withAuth(keys *APIKeys, fails *limits.FailedAuth, trusted []netip.Prefix, audit auditor) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := recordOf(r.Context())
@@ -134,14 +134,18 @@ func withAuth(keys *APIKeys, fails *limits.FailedAuth, trusted []netip.Prefix) f
 				protected = rt == nil || !rt.public
 			}
 			addr := ""
-			if protected && fails != nil {
+			if protected {
 				addr = clientIP(r, trusted)
+			}
+			if protected && fails != nil {
 				if retry, blocked := fails.Blocked(addr); blocked {
+					audit.authFailure(r, addr, "too many failed authentications from this address")
 					writeError(w, r, tooManyFailures(retry))
 					return
 				}
 			}
-			id, ok := keys.Check(header(r.Header, "X-Api-Key"))
+			presented := header(r.Header, "X-Api-Key")
+			id, ok := keys.Check(presented)
 			if ok {
 				rec.keyID = id
 			}
@@ -149,6 +153,11 @@ func withAuth(keys *APIKeys, fails *limits.FailedAuth, trusted []netip.Prefix) f
 				if fails != nil {
 					fails.Failed(addr)
 				}
+				reason := "invalid or expired API key"
+				if presented == "" {
+					reason = "no API key"
+				}
+				audit.authFailure(r, addr, reason)
 				writeError(w, r, &Error{Kind: KindUnauthorized, Detail: authDetail, ErrorCode: "authentication_required",
 					Header: http.Header{"Www-Authenticate": {`API-Key header="X-API-Key"`}}})
 				return

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"mfn/security"
 	"net"
 	"net/http"
 	"os"
@@ -177,13 +178,22 @@ func (a *App) Reload(force bool) {
 	} else if st, _ := statStamp(a.cfg.APIKeysFile); st != a.keysStamp {
 		a.keysStamp, force = st, true
 	}
+	audit := auditor{log: a.log, on: a.cfg.CryptoAuditLog}
 	if force {
+		before := a.keys.fingerprints()
 		_, err := a.keys.Reload()
 		a.reloaded("api_keys", "API keys", true, err)
+		if err == nil {
+			audit.keyRotation("api_keys", before, a.keys.fingerprints())
+		}
 	}
 	if a.ring != nil {
 		changed, err := a.ring.Reload()
 		a.reloaded("crypto_keys", "crypto key file", changed, err)
+		if changed && err == nil {
+			audit.record(context.Background(), security.AuditEvent{Action: security.ActionKeyRotation, Success: true,
+				Operation: "reload", Details: map[string]string{"keys": "crypto_keys"}})
+		}
 	}
 	if a.certs != nil {
 		changed, err := a.certs.reload()

@@ -106,7 +106,7 @@ func NewServer(d Deps) (http.Handler, error) {
 		mw = append(mw, withMetrics(s.metrics))
 	}
 	_, noopProvider := tr.Provider.(noop.TracerProvider)
-	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys, fails, d.Config.TrustedProxies))
+	mw = append(mw, withTracing(s.tracer, s.prop, noopProvider), withCORS(d.Config.CORSOrigins), withAuth(s.keys, fails, d.Config.TrustedProxies, auditor{log: d.Logger, on: d.Config.CryptoAuditLog}))
 	if d.Config.RateLimitEnabled {
 		limiter := d.RateLimiter
 		if limiter == nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/tls"
 	"log/slog"
+	"mfn/limits"
+	"mfn/security"
 	"net/http"
 	"net/url"
 	"sync"
@@ -32,12 +34,13 @@ type Transport struct {
 	streams   *stream.Hub
 	certs     *certReloader
 	routes    http.Handler // the route mux behind the body limit and handler timeout
+	fails     *limits.FailedAuth
 }
 
 // Transport returns the App's transport-neutral service.
 func (a *App) Transport() *Transport {
 	return &Transport{cfg: a.cfg, log: a.log, keys: a.keys, limiter: a.limiter, metrics: a.metrics, tracing: a.tracing,
-		readiness: a.readiness, streams: a.streams, certs: a.certs, routes: a.routes}
+		readiness: a.readiness, streams: a.streams, certs: a.certs, routes: a.routes, fails: a.authFails}
 }
 
 // CallInfo is what the caller's transport knows of the exchange: it fills the record that
@@ -49,11 +52,33 @@ type CallInfo struct {
 	Method string
 }
 
-// Authenticate checks an API key as the REST middleware does: it returns the key's
-// fingerprint ("" for none), or the REST 401 when keys are required and this one is not valid.
-func (t *Transport) Authenticate(key string) (string, error) {
+// Authenticate checks an API key as the REST middleware does: an address with too many
+// failed authentications gets the REST 429 before the key is looked at; otherwise it returns
+// the key's fingerprint ("" for none), or the REST 401 when keys are required and this one is
+// not valid. Failures count against the address and are audited, as over REST.
+func (t *Transport) Authenticate(ctx context.Context, key, peerIP, operation, requestID string) (string, error) {
+	required := t.keys.Required()
+	audit := auditor{log: t.log, on: t.cfg.CryptoAuditLog}
+	fail := func(reason string) {
+		audit.record(ctx, security.AuditEvent{Action: security.ActionAuthFailure, Reason: reason, SourceIP: peerIP,
+			Operation: operation, RequestID: requestID})
+	}
+	if required && t.fails != nil {
+		if retry, blocked := t.fails.Blocked(peerIP); blocked {
+			fail("too many failed authentications from this address")
+			return "", tooManyFailures(retry)
+		}
+	}
 	id, ok := t.keys.Check(key)
-	if !ok && t.keys.Required() {
+	if !ok && required {
+		if t.fails != nil {
+			t.fails.Failed(peerIP)
+		}
+		reason := "invalid or expired API key"
+		if key == "" {
+			reason = "no API key"
+		}
+		fail(reason)
 		return "", &Error{Kind: KindUnauthorized, Detail: authDetail, ErrorCode: "authentication_required"}
 	}
 	return id, nil
