@@ -15,7 +15,7 @@ type SimulationMetrics struct {
 func NewSimulationMetrics(reg prometheus.Registerer, endpoint string) *SimulationMetrics {
 	fd := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "mfn_fractal_dimension", Help: "Box-counting fractal dimension of simulated fields",
-		Buckets: prometheus.LinearBuckets(0, 0.1, 21),
+		Buckets: tenths(21),
 	})
 	ge := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "mfn_growth_events_total", Help: "Growth events (spikes) of all simulations",
