@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"mfn/dataset"
 	"mfn/server"
 )
 
@@ -278,5 +279,44 @@ func TestHelmRefusesCreateWithoutValues(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "secrets.apiKeys.value is empty") {
 		t.Errorf("helm template with secrets.create and no values: err=%v\n%s", err, out)
+	}
+}
+
+// The chart's sharded dataset: an Indexed Job whose completions, --shard I/N and the merge's
+// --shards agree, --workers matching the CPU request, the sweep mounted where --sweep reads it,
+// a sweep with at least one job per shard, and the same hardening as the other workloads.
+func TestHelmDatasetJobs(t *testing.T) {
+	objs := helmTemplate(t, "helm/ci/dataset.yaml")
+	checkWorkloads(t, objs)
+	shards, merge := objs["Job/mfn-dataset-shards"], objs["Job/mfn-dataset-merge"]
+	if shards == nil || merge == nil || objs["Deployment/mfn"] != nil {
+		t.Fatalf("kinds %v", kinds(objs))
+	}
+	if str(shards, "spec", "completionMode") != "Indexed" || get(shards, "spec", "completions") != 8 {
+		t.Errorf("shards Job: completionMode %q completions %v", str(shards, "spec", "completionMode"), get(shards, "spec", "completions"))
+	}
+	c := get(shards, "spec", "template", "spec", "containers", 0)
+	args := strings.Join(toStrings(get(c, "args")), " ")
+	if !strings.Contains(args, "--shard $(JOB_COMPLETION_INDEX)/8") || !strings.Contains(args, "--resume") {
+		t.Errorf("shard args %q", args)
+	}
+	if !strings.Contains(args, "--workers 2") || str(c, "resources", "requests", "cpu") != "2" {
+		t.Errorf("--workers and the CPU request disagree: %q, %v", args, get(c, "resources"))
+	}
+	mergeArgs := strings.Join(toStrings(get(merge, "spec", "template", "spec", "initContainers", 0, "args")), " ")
+	if !strings.Contains(mergeArgs, "--shards 8") {
+		t.Errorf("merge waits for %q, not 8 shards", mergeArgs)
+	}
+	cm := objs["ConfigMap/mfn-dataset"]
+	sw, err := dataset.ReadSweep(strings.NewReader(str(cm, "data", "sweep.json")))
+	if err != nil {
+		t.Fatalf("the chart's sweep: %v", err)
+	}
+	plan, err := sw.Plan("chart")
+	if err != nil || len(plan.Jobs) < 8 {
+		t.Errorf("sweep of %v jobs for 8 shards (%v)", plan, err)
+	}
+	if str(c, "volumeMounts", 0, "mountPath") != "/etc/mfn/dataset" || !strings.Contains(args, "/etc/mfn/dataset/sweep.json") {
+		t.Error("the sweep is not mounted where --sweep reads it")
 	}
 }
