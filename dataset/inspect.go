@@ -213,7 +213,7 @@ func sanity(cols map[string][]float64) []string {
 
 // knownStringColumn reports whether a dataset layout writes the column as text.
 func knownStringColumn(name string) bool {
-	for _, l := range []Layout{LayoutScenario, LayoutSampler, LayoutSweep} {
+	for _, l := range []Layout{LayoutScenario, LayoutSampler, LayoutSweep, LayoutGM} {
 		for _, c := range Columns(l) {
 			if c.Name == name && c.Kind == String {
 				return true

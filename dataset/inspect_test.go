@@ -40,3 +40,12 @@ func TestInspectWarnsOnConstantFeatures(t *testing.T) {
 		}
 	}
 }
+
+// The gm layout's label columns (model, preset) are the dataset's own, not foreign columns.
+func TestInspectKnowsTheGMLabels(t *testing.T) {
+	for _, c := range []string{"model", "preset"} {
+		if !knownStringColumn(c) {
+			t.Errorf("column %q of the gm layout is reported as foreign", c)
+		}
+	}
+}
