@@ -2,7 +2,6 @@ package grpcapi
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -74,26 +73,7 @@ func TestStreamSimulationGMCarriesTheSSEFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []*mfnv1.StreamFrame
-	for {
-		r, err := st.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, r.Frame)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("gRPC sent %d frames, SSE %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i].Id != want[i].id || got[i].Type != want[i].typ ||
-			!reflect.DeepEqual(withoutTimestamp(t, got[i].Json), withoutTimestamp(t, want[i].data)) {
-			t.Errorf("frame %d: gRPC %v, SSE %+v", i, got[i], want[i])
-		}
-	}
+	sameFrames(t, st, want)
 	// v4.1 with the same sizes gives other frames: the model reached the stream.
 	v41, err := h.client.StreamSimulation(context.Background(), &mfnv1.StreamSimulationRequest{StreamId: "g1",
 		GridSize: ptr[int32](16), Steps: ptr[int32](40), UpdateIntervalSteps: ptr[int32](20), UpdateIntervalMs: ptr[int32](0)})

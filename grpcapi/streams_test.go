@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 
 	mfnv1 "mfn/api/proto/mfn/v1"
@@ -79,26 +80,7 @@ func TestStreamSimulationCarriesTheSSEFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []*mfnv1.StreamFrame
-	for {
-		r, err := st.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, r.Frame)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("gRPC sent %d frames, SSE %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i].Id != want[i].id || got[i].Type != want[i].typ ||
-			!reflect.DeepEqual(withoutTimestamp(t, got[i].Json), withoutTimestamp(t, want[i].data)) {
-			t.Errorf("frame %d: gRPC %v, SSE %+v", i, got[i], want[i])
-		}
-	}
+	sameFrames(t, st, want)
 }
 
 // TestStreamFeatures sends feature_update frames with the requested features only, and
@@ -140,5 +122,31 @@ func TestStreamFeatures(t *testing.T) {
 	}
 	if st := status.Convert(err); st.Code().String() != "InvalidArgument" || !strings.Contains(st.Message(), "update_interval_ms") {
 		t.Errorf("update_interval_ms=1: %v, want InvalidArgument naming it", err)
+	}
+}
+
+// sameFrames reads the stream to its end and compares its frames with the SSE stream's, less
+// the timestamps.
+func sameFrames(t *testing.T, st grpc.ServerStreamingClient[mfnv1.StreamSimulationResponse], want []sseFrame) {
+	t.Helper()
+	var got []*mfnv1.StreamFrame
+	for {
+		r, err := st.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r.Frame)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("gRPC sent %d frames, SSE %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Id != want[i].id || got[i].Type != want[i].typ ||
+			!reflect.DeepEqual(withoutTimestamp(t, got[i].Json), withoutTimestamp(t, want[i].data)) {
+			t.Errorf("frame %d: gRPC %v, SSE %+v", i, got[i], want[i])
+		}
 	}
 }
