@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,13 +24,22 @@ func main() {
 	profile := flag.String("profile", "cover.out", "coverage profile written by go test -coverprofile")
 	floor := flag.Float64("floor", 0, "fail (exit 1) when total statement coverage is below this percentage")
 	badge := flag.String("badge", "", "write an SVG badge with the total to this file")
+	exclude := flag.String("exclude", "", "leave out of every figure the files whose path matches this regular expression (generated code)")
 	flag.Parse()
+	var skip *regexp.Regexp
+	if *exclude != "" {
+		var err error
+		if skip, err = regexp.Compile(*exclude); err != nil {
+			fmt.Fprintf(os.Stderr, "coverage: -exclude=%q: %v\n", *exclude, err)
+			os.Exit(2)
+		}
+	}
 	f, err := os.Open(*profile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "coverage:", err)
 		os.Exit(1)
 	}
-	pkgs, err := parse(f)
+	pkgs, err := parse(f, skip)
 	f.Close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "coverage:", err)
@@ -59,8 +69,9 @@ func (c counts) percent() float64 {
 }
 
 // parse reads a profile into per-package counts. A block listed more than once (several test
-// binaries cover one package) counts once, as covered if any listing ran it.
-func parse(r io.Reader) (map[string]counts, error) {
+// binaries cover one package) counts once, as covered if any listing ran it. Blocks of files
+// that skip matches (nil: none) are left out.
+func parse(r io.Reader, skip *regexp.Regexp) (map[string]counts, error) {
 	type block struct {
 		pkg   string
 		stmts int
@@ -85,6 +96,9 @@ func parse(r io.Reader) (map[string]counts, error) {
 		hits, err2 := strconv.ParseInt(t[sp+1:], 10, 64)
 		if err1 != nil || err2 != nil || n < 0 {
 			return nil, fmt.Errorf("line %d: %q is not a coverage block", line, t)
+		}
+		if skip != nil && skip.MatchString(t[:colon]) {
+			continue
 		}
 		key := t[:sp2]
 		b := blocks[key]

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,7 @@ mfn/a/x.go:3.1,4.2 1 0
 mfn/b/y.go:1.1,2.2 4 0
 mfn/b/y.go:1.1,2.2 4 1
 `
-	pkgs, err := parse(strings.NewReader(profile))
+	pkgs, err := parse(strings.NewReader(profile), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,8 +26,20 @@ mfn/b/y.go:1.1,2.2 4 1
 	if total != (counts{8, 7}) || !strings.Contains(out.String(), "mfn/a        4   75.0%") || !strings.Contains(out.String(), "total        8   87.5%") {
 		t.Errorf("total %v, report:\n%s", total, out.String())
 	}
-	if _, err := parse(strings.NewReader("mode: set\nnot a block\n")); err == nil {
+	if _, err := parse(strings.NewReader("mode: set\nnot a block\n"), nil); err == nil {
 		t.Error("a malformed line was accepted")
+	}
+}
+
+// Generated files are left out of every figure when -exclude matches them.
+func TestParseExcludes(t *testing.T) {
+	profile := "mode: set\nmfn/a/x.go:1.1,2.2 3 1\nmfn/a/x.pb.go:1.1,2.2 100 0\nmfn/p/only.pb.go:1.1,2.2 5 0\n"
+	pkgs, err := parse(strings.NewReader(profile), regexp.MustCompile(`\.pb\.go$`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pkgs["mfn/a"] != (counts{3, 3}) || len(pkgs) != 1 {
+		t.Errorf("counts %v, want only mfn/a's own 3 statements", pkgs)
 	}
 }
 
