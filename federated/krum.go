@@ -384,7 +384,7 @@ func (w *workspace) directDistances(idx []int, dist []float32) {
 	}
 	d := len(w.grads[idx[0]])
 	if !haveAVX2 || d < 4 {
-		for i := 0; i < n; i++ {
+		for i := 0; i < n && !w.stopped(); i++ {
 			for j := i + 1; j < n; j++ {
 				set(i, j, sqDist(w.grads[idx[i]], w.grads[idx[j]]))
 			}
@@ -503,7 +503,7 @@ func (w *workspace) gramDistances(idx []int, dist []float32) {
 		for k0 := 0; k0 < d && !w.stopped(); k0 += chunk {
 			k1 := min(k0+chunk, d)
 			row := func(i int) []float64 { return conv[i*d+k0 : i*d+k1] }
-			for blk := first; blk < blocks; blk += stride {
+			for blk := first; blk < blocks && !w.stopped(); blk += stride { // one chunk can be all of d
 				i := 3 * blk
 				if n-i < 3 {
 					for a := i; a < n; a++ {
