@@ -119,10 +119,14 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		code = ee.Code
 	default:
-		fmt.Fprintf(stderr, "mfn %s: %v\n", c.name, err)
+		msg := err.Error()
 		if errors.Is(err, errUsage) {
 			code = exitUsage
+			// The exit status and the hint below say it is a usage error; the message says
+			// what is wrong, as the README and the tutorials show it.
+			msg = strings.Replace(msg, errUsage.Error()+": ", "", 1)
 		}
+		fmt.Fprintf(stderr, "mfn %s: %s\n", c.name, msg)
 	}
 	if code == exitUsage {
 		fmt.Fprintf(stderr, "Run 'mfn %s -h' for its flags.\n", c.name)
