@@ -173,15 +173,7 @@ func summariseGM(s *simFlags, sim *simulation) (*gmSummary, error) {
 	// The active cells: above the adaptive (Otsu) threshold of the features' default for gm.
 	fc := features.AdaptiveConfig()
 	thr := fc.Thresholds(sim.field, nil)[0]
-	binary := make([]bool, len(sim.field))
-	active := 0
-	for i, v := range sim.field {
-		if v > thr {
-			binary[i] = true
-			active++
-		}
-	}
-	d, err := fractal.EstimateDimension(binary, sim.n, fractal.DefaultBoxOptions())
+	active, d, err := activeDimension(sim.field, sim.n, thr)
 	if err != nil {
 		return nil, err
 	}

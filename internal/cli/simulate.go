@@ -199,15 +199,7 @@ const activeThresholdV = -0.060
 
 func summariseSimulation(s *simFlags, sim *simulation) (*summary, error) {
 	lo, hi := npexact.MinMax(sim.field)
-	binary := make([]bool, len(sim.field))
-	active := 0
-	for i, v := range sim.field {
-		if v > activeThresholdV {
-			binary[i] = true
-			active++
-		}
-	}
-	d, err := fractal.EstimateDimension(binary, sim.n, fractal.DefaultBoxOptions())
+	active, d, err := activeDimension(sim.field, sim.n, activeThresholdV)
 	if err != nil {
 		return nil, err
 	}
@@ -341,4 +333,17 @@ func (f jsonFloats) MarshalJSON() ([]byte, error) {
 		b = strconv.AppendFloat(b, v, 'g', -1, 64)
 	}
 	return append(b, ']'), nil
+}
+
+// activeDimension counts the cells above thr and box-counts the set they form.
+func activeDimension(field []float64, n int, thr float64) (active int, d float64, err error) {
+	binary := make([]bool, len(field))
+	for i, v := range field {
+		if v > thr {
+			binary[i] = true
+			active++
+		}
+	}
+	d, err = fractal.EstimateDimension(binary, n, fractal.DefaultBoxOptions())
+	return active, d, err
 }
