@@ -92,14 +92,13 @@ func (g *Generator) Normal(loc, scale float64) float64 {
 	return loc + float64(scale*g.StandardNormal())
 }
 
-// FillNormal is normal(loc, scale, size): fills dst in order. It draws from a local copy of
-// the bit generator, which the compiler keeps out of memory in the loop.
+// FillStandardNormal is standard_normal(size): fills dst in order, as len(dst) calls of
+// StandardNormal would, at a fraction of their cost (see fillNormal).
+func (g *Generator) FillStandardNormal(dst []float64) { g.bg.fillNormal(dst, 0, 1, true) }
+
+// FillNormal is normal(loc, scale, size): fills dst in order with loc + scale*z.
 func (g *Generator) FillNormal(dst []float64, loc, scale float64) {
-	bg := g.bg
-	for i := range dst {
-		dst[i] = loc + float64(scale*bg.standardNormal())
-	}
-	g.bg = bg
+	g.bg.fillNormal(dst, loc, scale, false)
 }
 
 // boundedInclusive is numpy's random_bounded_uint64 without masking: uniform on [0, rng].

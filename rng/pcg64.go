@@ -3,8 +3,6 @@ package rng
 import (
 	"math/big"
 	"math/bits"
-
-	"mfn/libm"
 )
 
 // uint128 is a 128-bit unsigned integer as two 64-bit halves.
@@ -92,53 +90,6 @@ func (p *pcg64) nextDouble() float64 {
 }
 
 func mul64(a, b uint64) (hi, lo uint64) { return bits.Mul64(a, b) }
-
-// Ziggurat constants of numpy 1.24.
-const (
-	zigguratNorR    = 3.6541528853610087963519472518
-	zigguratNorInvR = 0.27366123732975827203338247596
-)
-
-// standardNormal is numpy's 256-layer ziggurat (random_standard_normal).
-func (p *pcg64) standardNormal() float64 {
-	for {
-		r := p.next64()
-		idx := r & 0xff
-		r >>= 8
-		sign := r & 1
-		rabs := (r >> 1) & 0x000fffffffffffff
-		x := float64(rabs) * wiDouble[idx]
-		if sign != 0 {
-			x = -x
-		}
-		if rabs < kiDouble[idx] {
-			return x // the fast path, ~99.3 % of draws
-		}
-		if v, ok := p.normalSlow(idx, rabs, x); ok {
-			return v
-		}
-	}
-}
-
-// normalSlow is the ziggurat's rare path: the tail beyond r for layer 0, else the wedge test.
-func (p *pcg64) normalSlow(idx, rabs uint64, x float64) (float64, bool) {
-	if idx == 0 {
-		for {
-			xx := -zigguratNorInvR * libm.Log1p(-p.nextDouble())
-			yy := -libm.Log1p(-p.nextDouble())
-			if yy+yy > float64(xx*xx) {
-				if (rabs>>8)&1 != 0 {
-					return -(zigguratNorR + xx), true
-				}
-				return zigguratNorR + xx, true
-			}
-		}
-	}
-	if float64((fiDouble[idx-1]-fiDouble[idx])*p.nextDouble())+fiDouble[idx] < libm.Exp(-0.5*x*x) {
-		return x, true
-	}
-	return 0, false
-}
 
 // skip advances the LCG by n steps in O(log n) (Brown's jump-ahead), as n calls of next64
 // would; the 32-bit buffer is left alone, as those calls would leave it.
