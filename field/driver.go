@@ -61,9 +61,18 @@ type stepper struct {
 
 	spikes []Spike
 	total  stepCounts
+
+	// draws is the jitter pipeline while run has one going (jitter.go); bufs are its noise
+	// grids, kept between runs.
+	draws *drawPipeline
+	bufs  [][]float64
 }
 
 func (st *stepper) run(steps int) error {
+	if pl := st.startDraws(steps); pl != nil {
+		st.draws = pl
+		defer func() { pl.stop(st.g); st.draws = nil }()
+	}
 	k := st.k
 	for s := 0; s < steps; {
 		// Without Turing every step is quiet: the field alone.
@@ -137,14 +146,9 @@ func (st *stepper) run(steps int) error {
 
 // step makes the draws of step s, advances the kernel, and reports the step.
 func (st *stepper) step(s int, advance func() stepCounts) error {
-	k := st.k
-	if sp, ok := st.drawSpike(s); ok {
-		k.v.cur[sp.Row*k.n+sp.Col] += sp.Magnitude
-	}
-	if k.noise != nil {
-		st.g.FillNormal(k.noise, 0, st.sigma)
-	}
+	st.draw(s)
 	c := advance()
+	st.drawn()
 	st.total.add(c)
 	if st.checkStability {
 		if err := st.stable(s, c); err != nil {
@@ -152,7 +156,7 @@ func (st *stepper) step(s int, advance func() stepCounts) error {
 		}
 	}
 	if st.frame != nil {
-		return st.frame(s, k.v.cur)
+		return st.frame(s, st.k.v.cur)
 	}
 	return nil
 }
@@ -160,14 +164,11 @@ func (st *stepper) step(s int, advance func() stepCounts) error {
 // drawSpike makes the growth draws of step s — random() every step; on success the row, the
 // column and the magnitude — and records the spike. The caller adds it to the field.
 func (st *stepper) drawSpike(s int) (Spike, bool) {
-	if st.g.Random() >= st.spikeP {
-		return Spike{}, false
+	sp, ok := drawGrowth(st.g, st.k.n, st.spikeP, s)
+	if ok {
+		st.spikes = append(st.spikes, sp)
 	}
-	n := int64(st.k.n)
-	sp := Spike{Step: s, Row: int(st.g.Integers(0, n)), Col: int(st.g.Integers(0, n))}
-	sp.Magnitude = st.g.Normal(spikeMeanV, spikeStdV)
-	st.spikes = append(st.spikes, sp)
-	return sp, true
+	return sp, ok
 }
 
 // stable reports the first NaN among field, activator and inhibitor, as the reference's

@@ -1,0 +1,156 @@
+package field
+
+import (
+	"runtime"
+
+	"mfn/rng"
+)
+
+// Jitter pipeline. With quantum jitter each step draws, from the one generator and in this
+// order, the growth decision (and on success the spike's row, column and magnitude) and then
+// N² normals. None of these draws depends on the field, so the whole sequence of draws is
+// known before the run: a producer goroutine makes step s+1's draws — in the same order on
+// the same generator — while the stepper runs step s's stencil on another core. The stream
+// is unchanged; only the time at which each draw is made moves (ADR 0032).
+
+// disablePipeline makes every jitter step draw its own numbers (tests compare both ways).
+var disablePipeline bool
+
+// pipelineBuffers is how many noise grids the producer may fill ahead of the stepper: three
+// give it slack against scheduling delays on small grids; past 1024² cells two (double
+// buffering) bound the extra memory to one grid.
+func pipelineBuffers(cells int) int {
+	if cells > 1<<20 {
+		return 2
+	}
+	return 3
+}
+
+// stepDraws are the draws of one step, in the reference's order.
+type stepDraws struct {
+	spike    Spike
+	hasSpike bool
+	noise    []float64
+	// after is the generator's state once these draws are made: where the sequential path
+	// leaves it if the run stops after this step.
+	after rng.State
+}
+
+// drawPipeline is a producer goroutine making the draws of a run's steps ahead of the
+// stepper. The stepper owns it: it starts it in run and stops it before run returns.
+type drawPipeline struct {
+	ready chan stepDraws // the producer's draws, in step order
+	free  chan []float64 // noise grids the stepper is done with
+	quit  chan struct{}  // closed by stop: the producer returns at its next hand-over
+	done  chan struct{}  // closed when the producer has returned
+	// resume is the generator state after the last draws the stepper took.
+	resume rng.State
+}
+
+// startDraws starts the producer for the next steps steps when pipelining pays: jitter on,
+// at least two steps, and a second core. It returns nil for the sequential path.
+func (st *stepper) startDraws(steps int) *drawPipeline {
+	k := st.k
+	if k.noise == nil || steps < 2 || disablePipeline || runtime.GOMAXPROCS(0) < 2 {
+		return nil
+	}
+	nbuf := pipelineBuffers(k.n * k.n)
+	pl := &drawPipeline{
+		ready:  make(chan stepDraws, nbuf),
+		free:   make(chan []float64, nbuf),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+		resume: st.g.State(),
+	}
+	if len(st.bufs) != nbuf {
+		// The kernel's own noise grid is the first buffer.
+		st.bufs = [][]float64{k.noise}
+		for range nbuf - 1 {
+			st.bufs = append(st.bufs, make([]float64, k.n*k.n))
+		}
+	}
+	for _, b := range st.bufs {
+		pl.free <- b
+	}
+	g, n, spikeP, sigma := st.g, k.n, st.spikeP, st.sigma
+	go func() {
+		defer close(pl.done)
+		for s := range steps {
+			var buf []float64
+			select {
+			case buf = <-pl.free:
+			case <-pl.quit:
+				return
+			}
+			d := stepDraws{noise: buf}
+			d.spike, d.hasSpike = drawGrowth(g, n, spikeP, s)
+			g.FillNormal(buf, 0, sigma)
+			d.after = g.State()
+			select {
+			case pl.ready <- d:
+			case <-pl.quit:
+				return
+			}
+		}
+	}()
+	return pl
+}
+
+// draw makes or takes the draws of step s: it adds the spike, if any, to the field and
+// leaves the jitter in k.noise.
+func (st *stepper) draw(s int) {
+	k := st.k
+	if st.draws == nil {
+		if sp, ok := st.drawSpike(s); ok {
+			k.v.cur[sp.Row*k.n+sp.Col] += sp.Magnitude
+		}
+		if k.noise != nil {
+			st.g.FillNormal(k.noise, 0, st.sigma)
+		}
+		return
+	}
+	d := st.draws.next()
+	if d.hasSpike {
+		st.spikes = append(st.spikes, d.spike)
+		k.v.cur[d.spike.Row*k.n+d.spike.Col] += d.spike.Magnitude
+	}
+	k.noise = d.noise
+}
+
+// drawn tells the pipeline that the step no longer reads k.noise.
+func (st *stepper) drawn() {
+	if st.draws != nil {
+		st.draws.release(st.k.noise)
+	}
+}
+
+// next returns the draws of the next step; the stepper hands d.noise back with release once
+// the step no longer reads it.
+func (pl *drawPipeline) next() stepDraws {
+	d := <-pl.ready
+	pl.resume = d.after
+	return d
+}
+
+// release returns a noise grid to the producer. It never blocks: free holds every buffer.
+func (pl *drawPipeline) release(noise []float64) { pl.free <- noise }
+
+// stop ends the producer, waits for it, and puts the generator where the sequential path
+// would have left it: after the draws of the last step the stepper took, not after any the
+// producer made ahead of it.
+func (pl *drawPipeline) stop(g *rng.Generator) {
+	close(pl.quit)
+	<-pl.done
+	g.SetState(pl.resume)
+}
+
+// drawGrowth makes the growth draws of step s — random() every step; on success the row, the
+// column and the magnitude — as the reference does.
+func drawGrowth(g *rng.Generator, n int, spikeP float64, s int) (Spike, bool) {
+	if g.Random() >= spikeP {
+		return Spike{}, false
+	}
+	sp := Spike{Step: s, Row: int(g.Integers(0, int64(n))), Col: int(g.Integers(0, int64(n)))}
+	sp.Magnitude = g.Normal(spikeMeanV, spikeStdV)
+	return sp, true
+}
