@@ -71,7 +71,7 @@ type stepper struct {
 func (st *stepper) run(steps int) error {
 	if pl := st.startDraws(steps); pl != nil {
 		st.draws = pl
-		defer func() { pl.stop(st.g); st.draws = nil }()
+		defer func() { pl.stop(st.g); st.draws = nil }() // a no-op if the pipeline fell back
 	}
 	k := st.k
 	for s := 0; s < steps; {

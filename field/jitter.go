@@ -2,6 +2,7 @@ package field
 
 import (
 	"runtime"
+	"time"
 
 	"mfn/rng"
 )
@@ -15,6 +16,14 @@ import (
 
 // disablePipeline makes every jitter step draw its own numbers (tests compare both ways).
 var disablePipeline bool
+
+// pipelineMinCells is the smallest grid worth a producer: below 32² a step's draws take a
+// few µs, the order of the hand-over itself. Tests lower it to reach tiny grids.
+var pipelineMinCells = 32 * 32
+
+// forceFallbackAt, when positive, makes the pipeline give up after that many steps, as if it
+// were not overlapping (tests reach the hand-back deterministically).
+var forceFallbackAt int
 
 // pipelineBuffers is how many noise grids the producer may fill ahead of the stepper: three
 // give it slack against scheduling delays on small grids; past 1024² cells two (double
@@ -34,6 +43,8 @@ type stepDraws struct {
 	// after is the generator's state once these draws are made: where the sequential path
 	// leaves it if the run stops after this step.
 	after rng.State
+	// cost is how long the producer took to make them.
+	cost time.Duration
 }
 
 // drawPipeline is a producer goroutine making the draws of a run's steps ahead of the
@@ -44,14 +55,19 @@ type drawPipeline struct {
 	quit  chan struct{}  // closed by stop: the producer returns at its next hand-over
 	done  chan struct{}  // closed when the producer has returned
 	// resume is the generator state after the last draws the stepper took.
-	resume rng.State
+	resume  rng.State
+	stopped bool
+	// taken, waited and drawCost are the steps taken so far, the stepper's time spent
+	// waiting for them and the producer's time spent drawing them (see overlapping).
+	taken            int
+	waited, drawCost time.Duration
 }
 
 // startDraws starts the producer for the next steps steps when pipelining pays: jitter on,
 // at least two steps, and a second core. It returns nil for the sequential path.
 func (st *stepper) startDraws(steps int) *drawPipeline {
 	k := st.k
-	if k.noise == nil || steps < 2 || disablePipeline || runtime.GOMAXPROCS(0) < 2 {
+	if k.noise == nil || steps < 2 || k.n*k.n < pipelineMinCells || disablePipeline || runtime.GOMAXPROCS(0) < 2 {
 		return nil
 	}
 	nbuf := pipelineBuffers(k.n * k.n)
@@ -77,15 +93,18 @@ func (st *stepper) startDraws(steps int) *drawPipeline {
 		defer close(pl.done)
 		for s := range steps {
 			var buf []float64
+			await(pl.free)
 			select {
 			case buf = <-pl.free:
 			case <-pl.quit:
 				return
 			}
+			t0 := time.Now()
 			d := stepDraws{noise: buf}
 			d.spike, d.hasSpike = drawGrowth(g, n, spikeP, s)
 			g.FillNormal(buf, 0, sigma)
 			d.after = g.State()
+			d.cost = time.Since(t0)
 			select {
 			case pl.ready <- d:
 			case <-pl.quit:
@@ -117,17 +136,44 @@ func (st *stepper) draw(s int) {
 	k.noise = d.noise
 }
 
-// drawn tells the pipeline that the step no longer reads k.noise.
+// drawn tells the pipeline that the step no longer reads k.noise. When the pipeline is not
+// overlapping anything, it is stopped and the rest of the run draws its own numbers.
 func (st *stepper) drawn() {
-	if st.draws != nil {
-		st.draws.release(st.k.noise)
+	pl := st.draws
+	if pl == nil {
+		return
 	}
+	pl.release(st.k.noise)
+	if !pl.overlapping() {
+		pl.stop(st.g)
+		st.draws = nil
+	}
+}
+
+// overlapping reports whether the pipeline still beats drawing in line. Overlapped, the
+// stepper waits only for the part of the draws its own work did not cover, less than the
+// draws took. Without a free core (an oversubscribed machine, or a process whose other
+// goroutines keep every core busy) it waits for the whole draws plus the scheduler's delay in
+// running the producer, every step: more than the draws took, and slower than the
+// sequential path. Judged after a few steps, over all steps so far but the first.
+func (pl *drawPipeline) overlapping() bool {
+	if forceFallbackAt > 0 {
+		return pl.taken < forceFallbackAt
+	}
+	return pl.taken < 8 || pl.waited <= pl.drawCost
 }
 
 // next returns the draws of the next step; the stepper hands d.noise back with release once
 // the step no longer reads it.
 func (pl *drawPipeline) next() stepDraws {
+	t0 := time.Now()
+	await(pl.ready)
 	d := <-pl.ready
+	if pl.taken > 0 { // the first wait is the pipeline filling, whatever the machine
+		pl.waited += time.Since(t0)
+		pl.drawCost += d.cost
+	}
+	pl.taken++
 	pl.resume = d.after
 	return d
 }
@@ -137,11 +183,27 @@ func (pl *drawPipeline) release(noise []float64) { pl.free <- noise }
 
 // stop ends the producer, waits for it, and puts the generator where the sequential path
 // would have left it: after the draws of the last step the stepper took, not after any the
-// producer made ahead of it.
+// producer made ahead of it. Stopping twice is stopping once.
 func (pl *drawPipeline) stop(g *rng.Generator) {
+	if pl.stopped {
+		return
+	}
+	pl.stopped = true
 	close(pl.quit)
 	<-pl.done
 	g.SetState(pl.resume)
+}
+
+// spinRounds bounds await: a few tens of µs, a step's work on small grids.
+const spinRounds = 200
+
+// await yields, a bounded number of times, until ch holds an element. A step's hand-over
+// then finds its channel ready and nobody parks: waking a parked goroutine on the other core
+// takes several µs, a good part of a 64² step, and the two sides hand over every step.
+func await[T any](ch chan T) {
+	for i := 0; len(ch) == 0 && i < spinRounds; i++ {
+		runtime.Gosched()
+	}
 }
 
 // drawGrowth makes the growth draws of step s — random() every step; on success the row, the

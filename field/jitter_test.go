@@ -15,9 +15,9 @@ import (
 // behind (the producer must be joined before run returns, whatever happened).
 func withPipeline(t *testing.T, on bool, f func()) {
 	t.Helper()
-	old := disablePipeline
-	disablePipeline = !on
-	defer func() { disablePipeline = old }()
+	old, oldMin := disablePipeline, pipelineMinCells
+	disablePipeline, pipelineMinCells = !on, 0
+	defer func() { disablePipeline, pipelineMinCells = old, oldMin }()
 	before := runtime.NumGoroutine()
 	f()
 	// A joined goroutine may still be on its way out (it has signalled, not yet returned):
@@ -161,6 +161,33 @@ func TestJitterPipelineStopsOnError(t *testing.T) {
 	}
 }
 
+// A pipeline that hands the draws back mid-run (it judged it was not overlapping anything)
+// leaves the rest of the run, and the generator, exactly as the sequential path has them.
+func TestJitterPipelineFallsBack(t *testing.T) {
+	defer func() { forceFallbackAt = 0 }()
+	p := DefaultLegacy()
+	p.GridSize, p.Steps, p.QuantumJitter, p.SpikeProbability = 40, 30, true, 0.6
+	for _, at := range []int{1, 2, 13, 29, 30} {
+		var res [2]*LegacyResult
+		var states [2]rng.State
+		for i, on := range []bool{true, false} {
+			forceFallbackAt = at
+			withPipeline(t, on, func() {
+				g := rng.New(uint64(at))
+				var err error
+				if res[i], err = SimulateLegacy(g, p); err != nil {
+					t.Fatal(err)
+				}
+				states[i] = g.State()
+			})
+		}
+		sameBits(t, "field after a fallback", res[0].Field, res[1].Field)
+		if len(res[0].Spikes) != len(res[1].Spikes) || states[0] != states[1] {
+			t.Fatalf("fallback at %d: spikes %d/%d, states equal %v", at, len(res[0].Spikes), len(res[1].Spikes), states[0] == states[1])
+		}
+	}
+}
+
 // A Stepper advanced in uneven chunks (a live stream) gives the sequential bits; each
 // Advance starts and joins its own producer and reuses the noise grids.
 func TestJitterPipelineStepperChunks(t *testing.T) {
@@ -198,6 +225,9 @@ func TestJitterPipelineStarts(t *testing.T) {
 		st := &stepper{g: rng.New(1), k: newKernel(8, Periodic), sigma: 0.1, spikeP: 0.5}
 		st.k.noise = make([]float64, 64)
 		want := st.g.State()
+		if pl := st.startDraws(1); pl != nil {
+			t.Fatal("a pipeline for one step")
+		}
 		pl := st.startDraws(10)
 		if pl == nil {
 			t.Fatal("the pipeline did not start")

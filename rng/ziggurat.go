@@ -185,13 +185,49 @@ func zigRunAffine(dst []float64, raw []uint64, loc, scale float64) int {
 }
 
 // fillNormal writes len(dst) draws of standardNormal, in order — transformed to
-// loc + scale·z unless std — and leaves p as that many calls would. It draws raw outputs a
+// loc + scale·z unless std — and leaves p as that many calls would.
+func (p *pcg64) fillNormal(dst []float64, loc, scale float64, std bool) {
+	if useZigAsm {
+		p.fillNormalAsm(dst, loc, scale, std)
+		return
+	}
+	p.fillNormalGo(dst, loc, scale, std)
+}
+
+// fillNormalAsm runs the fast path in assembly on two interleaved LCG chains (zigChains),
+// which stops at each output the fast path rejects with p's exact state at that output; the
+// scalar slow path goes on from there.
+func (p *pcg64) fillNormalAsm(dst []float64, loc, scale float64, std bool) {
+	c2 := uint128{pcgMultHi, pcgMultLo + 1}.mul(p.inc)
+	for i := 0; i < len(dst); {
+		s1 := p.state.mul(pcgMult).add(p.inc)
+		s2 := s1.mul(pcgMult).add(p.inc)
+		st := [6]uint64{s1.hi, s1.lo, s2.hi, s2.lo, c2.hi, c2.lo}
+		n, rejected := zigChains(dst[i:], &st, &zigTab, loc, scale, !std)
+		i += n
+		p.state = uint128{st[0], st[1]}
+		if !rejected {
+			return
+		}
+		r := bits.RotateLeft64(st[0]^st[1], -int(st[0]>>58))
+		x, idx, rabs, _ := zigFast(r)
+		if v, ok, _ := p.normalSlow(idx, rabs, x); ok {
+			if !std {
+				v = loc + float64(scale*v)
+			}
+			dst[i] = v
+			i++
+		}
+	}
+}
+
+// fillNormalGo is fillNormal in Go. It draws raw outputs a
 // block ahead (fillRaw), then runs the ziggurat's fast path over the block (zigRun). A draw
 // that leaves the fast path puts the exact state of its raw output back in p (a jump-table
 // step from the block's start), runs the scalar slow path, and goes on in the block past the
 // outputs that took. A block holds at most as many outputs as values are still to be written
 // and each value takes at least one, so nothing is ever drawn past the last value written.
-func (p *pcg64) fillNormal(dst []float64, loc, scale float64, std bool) {
+func (p *pcg64) fillNormalGo(dst []float64, loc, scale float64, std bool) {
 	var buf [rawBlock]uint64
 	for i := 0; i < len(dst); {
 		nb := min(len(dst)-i, rawBlock)

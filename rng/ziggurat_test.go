@@ -9,6 +9,22 @@ import (
 // where the scalar calls leave it, for every length (odd and even ends, slow paths at either
 // chain) and with a buffered 32-bit half that it must not touch.
 func TestFillStandardNormalEqualsScalar(t *testing.T) {
+	bothPaths(t, testFillStandardNormalEqualsScalar)
+}
+
+// bothPaths runs f with the assembly batch path (where there is one) and with the Go path.
+func bothPaths(t *testing.T, f func(t *testing.T)) {
+	t.Run("default", f)
+	if useZigAsm {
+		t.Run("go", func(t *testing.T) {
+			setZigAsm(false)
+			defer setZigAsm(true)
+			f(t)
+		})
+	}
+}
+
+func testFillStandardNormalEqualsScalar(t *testing.T) {
 	lengths := []int{0, 1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 255, 256, 257, 1000, 4096, 20001}
 	for seed := uint64(0); seed < 6; seed++ {
 		for _, n := range lengths {
@@ -36,7 +52,9 @@ func TestFillStandardNormalEqualsScalar(t *testing.T) {
 }
 
 // Many short fills in a row hit the slow path at every position of the chains.
-func TestFillStandardNormalChunks(t *testing.T) {
+func TestFillStandardNormalChunks(t *testing.T) { bothPaths(t, testFillStandardNormalChunks) }
+
+func testFillStandardNormalChunks(t *testing.T) {
 	a, b := New(7), New(7)
 	buf := make([]float64, 13)
 	slow := 0
@@ -69,7 +87,9 @@ func stepState(s State) State {
 	return g.State()
 }
 
-func TestFillNormalAffine(t *testing.T) {
+func TestFillNormalAffine(t *testing.T) { bothPaths(t, testFillNormalAffine) }
+
+func testFillNormalAffine(t *testing.T) {
 	a, b := New(42), New(42)
 	got := make([]float64, 777)
 	a.FillNormal(got, -0.07, 0.005)

@@ -1,0 +1,5 @@
+//go:build amd64 && !purego
+
+package rng
+
+func setZigAsm(on bool) { useZigAsm = on }
