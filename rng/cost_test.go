@@ -19,6 +19,7 @@ func TestNormalCost(t *testing.T) {
 	}
 	g := New(42)
 	dst := make([]float64, 4096)
+	raw := make([]uint64, rawBlock)
 	paths := []struct {
 		name string
 		fill func()
@@ -28,6 +29,13 @@ func TestNormalCost(t *testing.T) {
 			setZigAsm(false)
 			g.FillStandardNormal(dst)
 			setZigAsm(true)
+		}},
+		// The bound: raw PCG64 outputs alone (at least one per normal), on the same four
+		// interleaved chains as the pure-Go batch path.
+		{"pcg64-raw", func() {
+			for i := 0; i < len(dst); i += rawBlock {
+				g.bg.state = fillRaw(raw, g.bg.state, g.bg.inc)
+			}
 		}},
 		{"go-scalar", func() {
 			for i := range dst {
