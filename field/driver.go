@@ -58,14 +58,13 @@ type stepper struct {
 	keepReaction   bool
 	checkStability bool
 	frame          Frame
-
-	spikes []Spike
-	total  stepCounts
-
 	// draws is the jitter pipeline while run has one going (jitter.go); bufs are its noise
 	// grids, kept between runs.
 	draws *drawPipeline
 	bufs  [][]float64
+
+	spikes []Spike
+	total  stepCounts
 }
 
 func (st *stepper) run(steps int) error {
@@ -146,7 +145,13 @@ func (st *stepper) run(steps int) error {
 
 // step makes the draws of step s, advances the kernel, and reports the step.
 func (st *stepper) step(s int, advance func() stepCounts) error {
-	st.draw(s)
+	k := st.k
+	if sp, ok := st.drawSpike(s); ok {
+		k.v.cur[sp.Row*k.n+sp.Col] += sp.Magnitude
+	}
+	if k.noise != nil {
+		st.fillNoise()
+	}
 	c := advance()
 	st.drawn()
 	st.total.add(c)
@@ -156,7 +161,7 @@ func (st *stepper) step(s int, advance func() stepCounts) error {
 		}
 	}
 	if st.frame != nil {
-		return st.frame(s, st.k.v.cur)
+		return st.frame(s, k.v.cur)
 	}
 	return nil
 }
@@ -164,11 +169,17 @@ func (st *stepper) step(s int, advance func() stepCounts) error {
 // drawSpike makes the growth draws of step s — random() every step; on success the row, the
 // column and the magnitude — and records the spike. The caller adds it to the field.
 func (st *stepper) drawSpike(s int) (Spike, bool) {
-	sp, ok := drawGrowth(st.g, st.k.n, st.spikeP, s)
-	if ok {
-		st.spikes = append(st.spikes, sp)
+	if st.draws != nil {
+		return st.takeDraws()
 	}
-	return sp, ok
+	if st.g.Random() >= st.spikeP {
+		return Spike{}, false
+	}
+	n := int64(st.k.n)
+	sp := Spike{Step: s, Row: int(st.g.Integers(0, n)), Col: int(st.g.Integers(0, n))}
+	sp.Magnitude = st.g.Normal(spikeMeanV, spikeStdV)
+	st.spikes = append(st.spikes, sp)
+	return sp, true
 }
 
 // stable reports the first NaN among field, activator and inhibitor, as the reference's

@@ -54,6 +54,8 @@ type drawPipeline struct {
 	free  chan []float64 // noise grids the stepper is done with
 	quit  chan struct{}  // closed by stop: the producer returns at its next hand-over
 	done  chan struct{}  // closed when the producer has returned
+	// pending is the noise grid of the step the stepper took last.
+	pending []float64
 	// resume is the generator state after the last draws the stepper took.
 	resume  rng.State
 	stopped bool
@@ -115,25 +117,24 @@ func (st *stepper) startDraws(steps int) *drawPipeline {
 	return pl
 }
 
-// draw makes or takes the draws of step s: it adds the spike, if any, to the field and
-// leaves the jitter in k.noise.
-func (st *stepper) draw(s int) {
-	k := st.k
-	if st.draws == nil {
-		if sp, ok := st.drawSpike(s); ok {
-			k.v.cur[sp.Row*k.n+sp.Col] += sp.Magnitude
-		}
-		if k.noise != nil {
-			st.g.FillNormal(k.noise, 0, st.sigma)
-		}
-		return
-	}
+// takeDraws is drawSpike with the pipeline running: it takes the next step's draws from the
+// producer, records the spike if there is one, and keeps the noise grid for fillNoise.
+func (st *stepper) takeDraws() (Spike, bool) {
 	d := st.draws.next()
+	st.draws.pending = d.noise
 	if d.hasSpike {
 		st.spikes = append(st.spikes, d.spike)
-		k.v.cur[d.spike.Row*k.n+d.spike.Col] += d.spike.Magnitude
 	}
-	k.noise = d.noise
+	return d.spike, d.hasSpike
+}
+
+// fillNoise leaves the step's jitter in k.noise: drawn now, or the grid the producer drew.
+func (st *stepper) fillNoise() {
+	if st.draws == nil {
+		st.g.FillNormal(st.k.noise, 0, st.sigma)
+		return
+	}
+	st.k.noise = st.draws.pending
 }
 
 // drawn tells the pipeline that the step no longer reads k.noise. When the pipeline is not
@@ -207,7 +208,7 @@ func await[T any](ch chan T) {
 }
 
 // drawGrowth makes the growth draws of step s — random() every step; on success the row, the
-// column and the magnitude — as the reference does.
+// column and the magnitude — as drawSpike does (the pipeline tests compare the two paths).
 func drawGrowth(g *rng.Generator, n int, spikeP float64, s int) (Spike, bool) {
 	if g.Random() >= spikeP {
 		return Spike{}, false
