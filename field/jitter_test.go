@@ -32,7 +32,7 @@ func withPipeline(t *testing.T, on bool, f func()) {
 	}
 }
 
-func sameBits(t *testing.T, what string, a, b []float64) {
+func sameFieldBits(t *testing.T, what string, a, b []float64) {
 	t.Helper()
 	if len(a) != len(b) {
 		t.Fatalf("%s: length %d vs %d", what, len(a), len(b))
@@ -84,7 +84,7 @@ func TestJitterPipelineLegacyBitIdentical(t *testing.T) {
 		if p.Steps >= 2 {
 			piped++
 		}
-		sameBits(t, "field", fast.Field, slow.Field)
+		sameFieldBits(t, "field", fast.Field, slow.Field)
 		if len(fast.Spikes) != len(slow.Spikes) || fast.ClampingEvents != slow.ClampingEvents || fast.TuringActivations != slow.TuringActivations {
 			t.Fatalf("%+v: spikes %d/%d clamps %d/%d kicks %d/%d", p, len(fast.Spikes), len(slow.Spikes),
 				fast.ClampingEvents, slow.ClampingEvents, fast.TuringActivations, slow.TuringActivations)
@@ -121,7 +121,7 @@ func TestJitterPipelineEngineBitIdentical(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sameBits(t, "history", fast.History, slow.History)
+		sameFieldBits(t, "history", fast.History, slow.History)
 		if fast.Metrics != slow.Metrics || fast.GrowthEvents != slow.GrowthEvents {
 			t.Fatalf("%+v: metrics %+v vs %+v", c, fast.Metrics, slow.Metrics)
 		}
@@ -154,7 +154,7 @@ func TestJitterPipelineStopsOnError(t *testing.T) {
 				states[i] = g.State()
 			})
 		}
-		sameBits(t, "field at the stop", fields[0], fields[1])
+		sameFieldBits(t, "field at the stop", fields[0], fields[1])
 		if states[0] != states[1] {
 			t.Fatalf("stop at %d: generator %+v pipelined, %+v sequential", stopAt, states[0], states[1])
 		}
@@ -181,7 +181,7 @@ func TestJitterPipelineFallsBack(t *testing.T) {
 				states[i] = g.State()
 			})
 		}
-		sameBits(t, "field after a fallback", res[0].Field, res[1].Field)
+		sameFieldBits(t, "field after a fallback", res[0].Field, res[1].Field)
 		if len(res[0].Spikes) != len(res[1].Spikes) || states[0] != states[1] {
 			t.Fatalf("fallback at %d: spikes %d/%d, states equal %v", at, len(res[0].Spikes), len(res[1].Spikes), states[0] == states[1])
 		}
@@ -211,7 +211,7 @@ func TestJitterPipelineStepperChunks(t *testing.T) {
 			fields[i] = append([]float64(nil), s.Field()...)
 		})
 	}
-	sameBits(t, "stepper field", fields[0], fields[1])
+	sameFieldBits(t, "stepper field", fields[0], fields[1])
 }
 
 // With two cores and jitter the producer starts; stopped before the stepper takes anything,
