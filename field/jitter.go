@@ -156,13 +156,17 @@ func (st *stepper) drawn() {
 // draws took. Without a free core (an oversubscribed machine, or a process whose other
 // goroutines keep every core busy) it waits for the whole draws plus the scheduler's delay in
 // running the producer, every step: more than the draws took, and slower than the
-// sequential path. Judged after a few steps, over all steps so far but the first.
+// sequential path. Judged from the second step on, over all steps so far but the first, with
+// a little slack so that a hiccup of the scheduler does not end a pipeline that pays.
 func (pl *drawPipeline) overlapping() bool {
 	if forceFallbackAt > 0 {
 		return pl.taken < forceFallbackAt
 	}
-	return pl.taken < 8 || pl.waited <= pl.drawCost
+	return pl.taken < 2 || pl.waited <= pl.drawCost+fallbackSlack
 }
+
+// fallbackSlack is how much longer than the draws took the stepper may have waited in all.
+const fallbackSlack = 100 * time.Microsecond
 
 // next returns the draws of the next step; the stepper hands d.noise back with release once
 // the step no longer reads it.
