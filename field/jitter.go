@@ -2,6 +2,7 @@ package field
 
 import (
 	"runtime"
+	"runtime/metrics"
 	"time"
 
 	"mfn/rng"
@@ -20,6 +21,10 @@ var disablePipeline bool
 // pipelineMinCells is the smallest grid worth a producer: below 32² a step's draws take a
 // few µs, the order of the hand-over itself. Tests lower it to reach tiny grids.
 var pipelineMinCells = 32 * 32
+
+// anyCore makes startDraws skip its check for a free core (tests reach the pipeline however
+// busy the process is).
+var anyCore bool
 
 // forceFallbackAt, when positive, makes the pipeline give up after that many steps, as if it
 // were not overlapping (tests reach the hand-back deterministically).
@@ -66,10 +71,14 @@ type drawPipeline struct {
 }
 
 // startDraws starts the producer for the next steps steps when pipelining pays: jitter on,
-// at least two steps, and a second core. It returns nil for the sequential path.
+// at least two steps, and a second core that nothing else of this process is using. It
+// returns nil for the sequential path.
 func (st *stepper) startDraws(steps int) *drawPipeline {
 	k := st.k
 	if k.noise == nil || steps < 2 || k.n*k.n < pipelineMinCells || disablePipeline || runtime.GOMAXPROCS(0) < 2 {
+		return nil
+	}
+	if !anyCore && !freeCore() {
 		return nil
 	}
 	nbuf := pipelineBuffers(k.n * k.n)
@@ -209,6 +218,19 @@ func await[T any](ch chan T) {
 	for i := 0; len(ch) == 0 && i < spinRounds; i++ {
 		runtime.Gosched()
 	}
+}
+
+// freeCore reports whether the process has a core with nothing to run: fewer goroutines
+// running or runnable than GOMAXPROCS, the caller included. A worker pool that keeps every
+// core busy gains nothing from a producer, which would wait its turn each step (the Go
+// scheduler's time slice is 10 ms). An unknown count counts as free.
+func freeCore() bool {
+	s := []metrics.Sample{{Name: "/sched/goroutines/running:goroutines"}, {Name: "/sched/goroutines/runnable:goroutines"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return true
+	}
+	return s[0].Value.Uint64()+s[1].Value.Uint64() < uint64(runtime.GOMAXPROCS(0))
 }
 
 // drawGrowth makes the growth draws of step s — random() every step; on success the row, the

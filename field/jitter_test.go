@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,9 +17,9 @@ import (
 // behind (the producer must be joined before run returns, whatever happened).
 func withPipeline(t *testing.T, on bool, f func()) {
 	t.Helper()
-	old, oldMin := disablePipeline, pipelineMinCells
-	disablePipeline, pipelineMinCells = !on, 0
-	defer func() { disablePipeline, pipelineMinCells = old, oldMin }()
+	old, oldMin, oldAny := disablePipeline, pipelineMinCells, anyCore
+	disablePipeline, pipelineMinCells, anyCore = !on, 0, true
+	defer func() { disablePipeline, pipelineMinCells, anyCore = old, oldMin, oldAny }()
 	before := runtime.NumGoroutine()
 	f()
 	// A joined goroutine may still be on its way out (it has signalled, not yet returned):
@@ -241,6 +243,45 @@ func TestJitterPipelineStarts(t *testing.T) {
 			t.Fatal("stopping before the first step moved the generator")
 		}
 	})
+}
+
+// With every core busy in this process (here a spinning goroutine beside the test's), the
+// stepper draws in line; with the spinner gone, a core is free again.
+func TestJitterPipelineNeedsAFreeCore(t *testing.T) {
+	if runtime.GOMAXPROCS(0) != 2 {
+		old := runtime.GOMAXPROCS(2)
+		defer runtime.GOMAXPROCS(old)
+	}
+	var stop atomic.Bool
+	var spinning sync.WaitGroup
+	spinning.Go(func() {
+		for !stop.Load() {
+		}
+	})
+	busy := false
+	for range 200 { // the counts are approximate: the spinner must be seen running
+		if !freeCore() {
+			busy = true
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	stop.Store(true)
+	spinning.Wait()
+	if !busy {
+		t.Fatal("freeCore saw a free core while another goroutine spun on the second one")
+	}
+	free := false
+	for range 200 {
+		if freeCore() {
+			free = true
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !free {
+		t.Fatal("freeCore saw no free core with the test's goroutine alone")
+	}
 }
 
 // With one core there is nothing to overlap: the stepper draws its own numbers.
