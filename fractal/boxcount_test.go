@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"mfn/internal/membw"
 	"mfn/npexact"
 	"mfn/rng"
 )
@@ -247,13 +248,15 @@ func FuzzBoxCounting(f *testing.F) {
 	})
 }
 
+// benchmarkBoxCount reports, beside ns/op, the CPU time per estimate (cpu-ns/op), which
+// docs/performance.md's limit table sets against membw's word-operation and read rates.
 func benchmarkBoxCount(b *testing.B, n int) {
 	m := randomMask(42, n, 0.5)
-	for b.Loop() {
+	membw.Loop(b, 0, "", func() {
 		if _, err := EstimateDimension(m, n, DefaultBoxOptions()); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
 
 func BenchmarkBoxCount64(b *testing.B)  { benchmarkBoxCount(b, 64) }
