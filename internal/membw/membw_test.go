@@ -48,6 +48,15 @@ func TestKernels(t *testing.T) {
 	if got := ReadXor(w); got != 2047 {
 		t.Fatalf("ReadXor = %d, want 2047", got)
 	}
+	long := make([]uint64, 16*5+3)
+	want64 := uint64(0)
+	for i := range long {
+		long[i] = uint64(i) * 0x9E3779B97F4A7C15
+		want64 ^= long[i]
+	}
+	if got := ReadVec(long); got != want64 {
+		t.Fatalf("ReadVec = %#x, want %#x", got, want64)
+	}
 	if VecFMA(1000) != VecMulAdd(1000) {
 		t.Fatal("VecFMA and VecMulAdd disagree on whether the CPU has the vector kernels")
 	}
@@ -113,6 +122,14 @@ func BenchmarkRead(b *testing.B) {
 			}
 			b.SetBytes(int64(c.bytes))
 			Loop(b, float64(c.bytes)/1e9, "GB/s", func() { wsink += ReadXor(a) })
+		})
+		b.Run(c.name+"/vec", func(b *testing.B) {
+			a := make([]uint64, c.bytes/8)
+			for i := range a {
+				a[i] = uint64(i)
+			}
+			b.SetBytes(int64(c.bytes))
+			Loop(b, float64(c.bytes)/1e9, "GB/s", func() { wsink += ReadVec(a) })
 		})
 	}
 }

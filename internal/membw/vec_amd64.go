@@ -11,3 +11,6 @@ func vecFMA(n int)
 
 //go:noescape
 func vecMulAdd(n int)
+
+//go:noescape
+func readVec(p *uint64, blocks int) uint64

@@ -85,3 +85,37 @@ loop2:
 done2:
 	VZEROUPPER
 	RET
+
+// func readVec(p *uint64, blocks int) uint64: XOR of blocks·128 bytes at p, 32-byte loads
+// into four accumulators.
+TEXT ·readVec(SB), NOSPLIT, $0-24
+	MOVQ   p+0(FP), SI
+	MOVQ   blocks+8(FP), CX
+	VPXOR  Y0, Y0, Y0
+	VPXOR  Y1, Y1, Y1
+	VPXOR  Y2, Y2, Y2
+	VPXOR  Y3, Y3, Y3
+	TESTQ  CX, CX
+	JLE    rdone
+
+rloop:
+	VPXOR (SI), Y0, Y0
+	VPXOR 32(SI), Y1, Y1
+	VPXOR 64(SI), Y2, Y2
+	VPXOR 96(SI), Y3, Y3
+	ADDQ  $128, SI
+	DECQ  CX
+	JNZ   rloop
+
+rdone:
+	VPXOR        Y1, Y0, Y0
+	VPXOR        Y3, Y2, Y2
+	VPXOR        Y2, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPXOR        X1, X0, X0
+	VPSHUFD      $0x4E, X0, X1
+	VPXOR        X1, X0, X0
+	VMOVQ        X0, AX
+	MOVQ         AX, ret+16(FP)
+	VZEROUPPER
+	RET
