@@ -193,7 +193,7 @@ func (sc *boxScratch) countPacked(n, w int, sizes []int, counts []int) {
 			starts[c/64] |= 1 << (c % 64)
 		}
 		if s <= 64 {
-			bands = resize(bands, nb*used)
+			bands = resize(bands, nb*used+shiftPad(nb*used))[:nb*used]
 			counts[i] = countNarrow(rows, w, s, nb, used, starts, bands)
 			continue
 		}
@@ -229,6 +229,10 @@ func countNarrow(rows []uint64, w, s, nb, used int, starts, bands []uint64) int 
 	}
 	return shiftCount(bands[:nb*used], starts[:used], s)
 }
+
+// shiftPad is the number of zero words a string of n words needs after it for the vector
+// shiftCount: up to a multiple of four, and one more for the last group's neighbour load.
+func shiftPad(n int) int { return (4-n%4)%4 + 4 }
 
 // shiftCount returns the number of tile starts (the bits of starts, repeated every
 // len(starts) words) whose tile [c, c+s) of v holds a set bit, for s ≤ 64. It runs word by
@@ -321,15 +325,15 @@ func orShifted(v []uint64, d int) {
 // cells at a time: a Go bool is one byte holding 0 or 1, so a 64-bit load of 8 bools times
 // 0x0102040810204080 collects their low bits into the top byte.
 func packRows(out []uint64, mask []bool, n, w int) {
-	clear(out)
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(mask))), len(mask))
 	for r := 0; r < n; r++ {
 		src := raw[r*n : (r+1)*n]
 		dst := out[r*w : (r+1)*w]
 		c := n &^ 63
 		if c > 0 {
-			pack64(&dst[0], &src[0], c/64)
+			pack64(&dst[0], &src[0], c/64) // writes the whole words
 		}
+		clear(dst[c/64:]) // the partial word, ORed below
 		for ; c+8 <= n; c += 8 {
 			dst[c/64] |= gather8(src[c:c+8]) << (c % 64)
 		}

@@ -16,25 +16,44 @@ func pack64AVX2(dst *uint64, src *byte, words int)
 //go:noescape
 func orRowsAVX2(dst, src *uint64, rows, stride, groups int)
 
-// shiftCountBMI2 is shiftCount with BMI2's flag-free shifts and POPCNT (pack_amd64.s).
+// orShiftAVX2: v[k] |= v[k]>>d | v[k+1]<<(64−d) for k < 4·groups, ascending (pack_amd64.s).
 //
 //go:noescape
-func shiftCountBMI2(v, starts *uint64, n, used, s int) int
+func orShiftAVX2(v *uint64, groups, d int)
+
+// popStarts: Σ over b < bands, k < used of popcount(v[b·used+k] & starts[k]) (pack_amd64.s).
+//
+//go:noescape
+func popStarts(v, starts *uint64, bands, used int) int
 
 func init() {
 	if cpu.X86.HasAVX2 {
 		pack64, orRows = pack64AVX2, orRowsVec
-	}
-	if cpu.X86.HasBMI2 && cpu.X86.HasPOPCNT {
-		shiftCount = shiftCountAsm
+		if cpu.X86.HasPOPCNT {
+			shiftCount = shiftCountVec
+		}
 	}
 }
 
-func shiftCountAsm(v, starts []uint64, s int) int {
-	if len(v) == 0 || len(starts) == 0 || len(v)%len(starts) != 0 || s < 1 || s > 64 {
+// shiftCountVec is shiftCount as passes over the whole string, four words per register:
+// each step ORs in the string shifted by the step's span (orShiftAVX2), then the tile starts
+// are counted. v needs its padding (see shiftPad).
+func shiftCountVec(v, starts []uint64, s int) int {
+	n := len(v)
+	if n == 0 || len(starts) == 0 || n%len(starts) != 0 || s < 1 || s > 64 || cap(v) < n+shiftPad(n) {
 		panic("fractal: shiftCount arguments out of range")
 	}
-	return shiftCountBMI2(&v[0], &starts[0], len(v), len(starts), s)
+	g := (n + 3) / 4
+	full := v[:n+shiftPad(n)]
+	clear(full[n:])
+	span := 1
+	for ; span*2 <= s; span *= 2 {
+		orShiftAVX2(&full[0], g, span)
+	}
+	if d := s - span; d > 0 {
+		orShiftAVX2(&full[0], g, d)
+	}
+	return popStarts(&v[0], &starts[0], n/len(starts), len(starts))
 }
 
 func orRowsVec(dst, rows []uint64, r0, s, w int) {

@@ -66,71 +66,66 @@ store:
 odone:
 	RET
 
-// func shiftCountBMI2(v, starts *uint64, n, used, s int) int
-// shiftCount (boxcount.go) with SHRX/SHLX and POPCNT: x = v[k], y = v[k+1] (0 past the end);
-// the log-step shift-OR in registers; total += popcount(x & starts[k mod used]).
-TEXT ·shiftCountBMI2(SB), NOSPLIT, $0-48
-	MOVQ v+0(FP), DI
-	MOVQ starts+8(FP), SI
-	MOVQ n+16(FP), CX
-	MOVQ used+24(FP), R9
-	LEAQ (SI)(R9*8), R9 // end of starts
-	MOVQ SI, R8
-	MOVQ s+32(FP), R11
-	XORQ R13, R13
+// func orShiftAVX2(v *uint64, groups, d int)
+// For k < 4·groups, ascending: v[k] |= v[k]>>d | v[k+1]<<(64−d), 0 < d < 64, four words per
+// register; v[k+1..k+4] is an unaligned load one word on, read before the store of v[k..k+3]
+// and never stored yet. v must have one readable word past 4·groups.
+TEXT ·orShiftAVX2(SB), NOSPLIT, $0-24
+	MOVQ  v+0(FP), DI
+	MOVQ  groups+8(FP), CX
+	MOVQ  d+16(FP), AX
+	MOVQ  $64, DX
+	SUBQ  AX, DX
+	VMOVQ AX, X14
+	VMOVQ DX, X15
 	TESTQ CX, CX
-	JLE  sdone
+	JLE   hdone
 
-next:
-	MOVQ (DI), AX
-	XORQ BX, BX
-	CMPQ CX, $1
-	JEQ  noy
-	MOVQ 8(DI), BX
+hloop:
+	VMOVDQU (DI), Y0
+	VMOVDQU 8(DI), Y1
+	VPSRLQ  X14, Y0, Y2
+	VPSLLQ  X15, Y1, Y1
+	VPOR    Y2, Y0, Y0
+	VPOR    Y1, Y0, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     hloop
+	VZEROUPPER
 
-noy:
-	MOVQ $1, DX
+hdone:
+	RET
 
-dbl:
-	LEAQ  (DX)(DX*1), R12
-	CMPQ  R12, R11
-	JGT   final
-	SHRXQ DX, AX, R12
-	MOVQ  $64, R10
-	SUBQ  DX, R10
-	SHLXQ R10, BX, R10
-	ORQ   R12, AX
-	ORQ   R10, AX
-	SHRXQ DX, BX, R12
-	ORQ   R12, BX
-	SHLQ  $1, DX
-	JMP   dbl
+// func popStarts(v, starts *uint64, bands, used int) int
+// The sum over b < bands, k < used of popcount(v[b·used+k] & starts[k]) (POPCNT).
+TEXT ·popStarts(SB), NOSPLIT, $0-40
+	MOVQ  v+0(FP), DI
+	MOVQ  starts+8(FP), SI
+	MOVQ  bands+16(FP), CX
+	MOVQ  used+24(FP), R9
+	XORQ  R13, R13
+	TESTQ CX, CX
+	JLE   pdone
+	TESTQ R9, R9
+	JLE   pdone
 
-final:
-	MOVQ  R11, R12
-	SUBQ  DX, R12
-	JZ    count
-	SHRXQ R12, AX, R10
-	ORQ   R10, AX
-	MOVQ  $64, R10
-	SUBQ  R12, R10
-	SHLXQ R10, BX, R10
-	ORQ   R10, AX
+pband:
+	MOVQ SI, R8
+	MOVQ R9, DX
 
-count:
+pword:
+	MOVQ    (DI), AX
 	ANDQ    (R8), AX
 	POPCNTQ AX, AX
 	ADDQ    AX, R13
+	ADDQ    $8, DI
 	ADDQ    $8, R8
-	CMPQ    R8, R9
-	JNE     adv
-	MOVQ    SI, R8
+	DECQ    DX
+	JNZ     pword
+	DECQ    CX
+	JNZ     pband
 
-adv:
-	ADDQ $8, DI
-	DECQ CX
-	JNZ  next
-
-sdone:
-	MOVQ R13, ret+40(FP)
+pdone:
+	MOVQ R13, ret+32(FP)
 	RET
