@@ -224,8 +224,12 @@ func (sc *boxScratch) countPacked(n, w int, sizes []int, counts []int) {
 // countNarrow is the count for one size s ≤ 64: the band rows (each the OR of its band's s
 // rows, only the words covering the counted columns) laid end to end, then shiftCount.
 func countNarrow(rows []uint64, w, s, nb, used int, starts, bands []uint64) int {
-	for b := 0; b < nb; b++ {
-		orRows(bands[b*used:(b+1)*used], rows, b*s, s, w)
+	if orBands != nil && used%4 == 0 {
+		orBands(bands, rows, nb, s, w, used)
+	} else {
+		for b := 0; b < nb; b++ {
+			orRows(bands[b*used:(b+1)*used], rows, b*s, s, w)
+		}
 	}
 	return shiftCount(bands[:nb*used], starts[:used], s)
 }
@@ -265,6 +269,10 @@ func shiftCountGo(v, starts []uint64, s int) int {
 	}
 	return total
 }
+
+// orBands is orRows for all nb bands of a size in one call (band b into bands[b·used:]),
+// where the CPU's vector path takes whole groups of four words; nil elsewhere.
+var orBands func(bands, rows []uint64, nb, s, w, used int)
 
 // orRows sets dst[k] to the OR of rows[r·w+k] over r0 ≤ r < r0+s, for k < len(dst) ≤ w:
 // AVX2 where the CPU has it, four words per register.

@@ -176,7 +176,7 @@ func naiveCounts(m []bool, n int, sizes []int) []int {
 // The bit-packed counter equals the naive one for every size on many shapes and densities.
 func TestCountBoxesMatchesNaive(t *testing.T) {
 	g := rng.New(7)
-	for _, n := range []int{1, 2, 3, 7, 8, 9, 63, 64, 65, 100, 127, 128, 129, 200} {
+	for _, n := range []int{1, 2, 3, 7, 8, 9, 63, 64, 65, 100, 127, 128, 129, 200, 256, 257} {
 		for _, p := range []float64{0.001, 0.05, 0.5, 0.97} {
 			m := make([]bool, n*n)
 			for i := range m {

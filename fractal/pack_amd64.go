@@ -26,9 +26,14 @@ func orShiftAVX2(v *uint64, groups, d int)
 //go:noescape
 func popStarts(v, starts *uint64, bands, used int) int
 
+// orBandsAVX2: orRowsAVX2 over every band of one size (pack_amd64.s).
+//
+//go:noescape
+func orBandsAVX2(dst, src *uint64, bands, rows, stride, groups int)
+
 func init() {
 	if cpu.X86.HasAVX2 {
-		pack64, orRows = pack64AVX2, orRowsVec
+		pack64, orRows, orBands = pack64AVX2, orRowsVec, orBandsVec
 		if cpu.X86.HasPOPCNT {
 			shiftCount = shiftCountVec
 		}
@@ -64,4 +69,12 @@ func orRowsVec(dst, rows []uint64, r0, s, w int) {
 	if g*4 < len(dst) {
 		orRowsGo(dst[g*4:], rows[g*4:], r0, s, w)
 	}
+}
+
+// orBandsVec is orBands through one assembly call; the band rows must be whole groups of four.
+func orBandsVec(bands, rows []uint64, nb, s, w, used int) {
+	if used%4 != 0 || len(bands) < nb*used || len(rows) < nb*s*w || used > w {
+		panic("fractal: orBands arguments out of range")
+	}
+	orBandsAVX2(&bands[0], &rows[0], nb, s, w, used/4)
 }

@@ -129,3 +129,53 @@ pword:
 pdone:
 	MOVQ R13, ret+32(FP)
 	RET
+
+// func orBandsAVX2(dst, src *uint64, bands, rows, stride, groups int)
+// For b < bands, g < groups: dst[(b·groups+g)·4 + i] = OR over r < rows of
+// src[(b·rows + r)·stride + 4g + i] (stride in words; rows ≥ 1): orRowsAVX2 for every band
+// of one size in one call.
+TEXT ·orBandsAVX2(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  bands+16(FP), CX
+	MOVQ  rows+24(FP), R8
+	MOVQ  stride+32(FP), R9
+	SHLQ  $3, R9 // bytes
+	MOVQ  groups+40(FP), R10
+	TESTQ CX, CX
+	JLE   bdone
+	TESTQ R10, R10
+	JLE   bdone
+	MOVQ  R8, R13
+	IMULQ R9, R13 // bytes per band
+
+bband:
+	MOVQ SI, R11
+	MOVQ R10, R12
+
+bgroup:
+	VMOVDQU (R11), Y0
+	LEAQ    (R11)(R9*1), AX
+	MOVQ    R8, DX
+	DECQ    DX
+	JZ      bstore
+
+brow:
+	VPOR (AX), Y0, Y0
+	ADDQ R9, AX
+	DECQ DX
+	JNZ  brow
+
+bstore:
+	VMOVDQU Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, R11
+	DECQ    R12
+	JNZ     bgroup
+	ADDQ    R13, SI
+	DECQ    CX
+	JNZ     bband
+	VZEROUPPER
+
+bdone:
+	RET
