@@ -194,6 +194,28 @@ func TestCountBoxesMatchesNaive(t *testing.T) {
 	}
 }
 
+// The pure-Go forms of the packing, band and shift kernels (what purego builds and CPUs without
+// AVX2 run) give the naive counts too, whatever kernels this CPU selected.
+func TestCountBoxesPureGoForms(t *testing.T) {
+	p, r, b, c := pack64, orRows, orBands, shiftCount
+	pack64, orRows, orBands, shiftCount = pack64Go, orRowsGo, nil, shiftCountGo
+	t.Cleanup(func() { pack64, orRows, orBands, shiftCount = p, r, b, c })
+	g := rng.New(9)
+	for _, n := range []int{1, 63, 64, 65, 129, 256} {
+		m := make([]bool, n*n)
+		for i := range m {
+			m[i] = g.Random() < 0.3
+		}
+		sizes := make([]int, 0, n+1)
+		for s := 1; s <= n+1; s++ {
+			sizes = append(sizes, s)
+		}
+		if got, want := countBoxes(m, n, sizes), naiveCounts(m, n, sizes); !slices.Equal(got, want) {
+			t.Fatalf("n=%d: counts %v, want %v", n, got, want)
+		}
+	}
+}
+
 // Property: on random masks the dimension lies in [0, 2.5] (the reference suite's bound; the
 // ignored edge strips push it above 2 with few scales) and the clamped R² in [0, 1].
 func TestDimensionRangeProperty(t *testing.T) {
