@@ -239,11 +239,13 @@ func countNarrow(rows []uint64, w, s, nb, used int, starts, bands []uint64) int 
 func shiftPad(n int) int { return (4-n%4)%4 + 4 }
 
 // shiftCount returns the number of tile starts (the bits of starts, repeated every
-// len(starts) words) whose tile [c, c+s) of v holds a set bit, for s ≤ 64. It runs word by
-// word in registers: the bits of word k need only words k and k+1, since a tile starting in
-// word k ends before word k+2, and every shift is at most 32 bits, so the bits of word k+1
-// that a step reads have been ORed over their full span within word k+1. The bits the shifts
-// bring in from the next band row never reach a tile start, whose tile ends in its own row.
+// len(starts) words) whose tile [c, c+s) of v holds a set bit, for s ≤ 64. It may modify v.
+// The bits the shifts bring in from the next band row never reach a tile start, whose tile
+// ends in its own row. The AVX2 form (shiftCountVec) makes one pass over v per shift step.
+// shiftCountGo runs word by word in registers instead: the bits of word k need only words k
+// and k+1, since a tile starting in word k ends before word k+2, and every shift is at most 32
+// bits, so the bits of word k+1 that a step reads have been ORed over their full span within
+// word k+1.
 var shiftCount = shiftCountGo
 
 func shiftCountGo(v, starts []uint64, s int) int {
