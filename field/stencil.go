@@ -111,7 +111,28 @@ func diffuseRow(out, up, mid, down, noise []float64, alpha float64, bc Boundary,
 	m, u, d, o := mid[1:n-1], up[1:n-1], down[1:n-1], out[1:n-1]
 	k := len(o)
 	x3, x4, m, u, d = x3[:k], x4[:k], m[:k], u[:k], d[:k]
-	if noise == nil {
+	var nz []float64
+	if noise != nil {
+		nz = noise[1 : n-1][:k]
+	}
+	if haveAVX2 && k >= 4 {
+		// The vector kernel takes the groups of four; the loops below finish the row.
+		g := k / 4
+		var np *float64
+		if nz != nil {
+			np = &nz[0]
+		}
+		cl, nn := diffuseAVX2(&o[0], &u[0], &d[0], &x3[0], &x4[0], &m[0], np, g, alpha, &diffuseConsts)
+		cnt.clamped += cl
+		cnt.nanV += nn
+		s := 4 * g
+		o, u, d, x3, x4, m = o[s:], u[s:], d[s:], x3[s:], x4[s:], m[s:]
+		if nz != nil {
+			nz = nz[s:]
+		}
+		k -= s
+	}
+	if nz == nil {
 		for c := range o {
 			x := m[c] + float64(alpha*((((u[c]+d[c])+x3[c])+x4[c])-float64(4.0*m[c])))
 			if x < clampMinV || x > clampMaxV || x != x {
@@ -121,7 +142,7 @@ func diffuseRow(out, up, mid, down, noise []float64, alpha float64, bc Boundary,
 		}
 		return
 	}
-	nz := noise[1 : n-1][:k]
+	nz = nz[:k]
 	for c := range o {
 		x := m[c] + float64(alpha*((((u[c]+d[c])+x3[c])+x4[c])-float64(4.0*m[c])))
 		x += nz[c]
@@ -146,15 +167,10 @@ type reaction struct {
 func (re *reaction) reactRow(aOut, iOut, a, in, la, li, v []float64, cnt *stepCounts) {
 	n := len(a)
 	aOut, iOut, in, la, li = aOut[:n], iOut[:n], in[:n], la[:n], li[:n]
-	da, di, ra, ri, thr := re.da, re.di, re.ra, re.ri, re.threshold
+	thr := re.threshold
 	for c, ac := range a {
 		ic := in[c]
-		aN := ac + (float64(da*la[c]) + float64(ra*(float64(ac*(1.0-ac))-ic)))
-		src := aN
-		if re.jacobi {
-			src = ac
-		}
-		iN := ic + (float64(di*li[c]) + float64(ri*(src-ic)))
+		aN, iN := re.cell(ac, ic, la[c], li[c])
 		if aN > thr && v != nil {
 			v[c] += turingKickV
 			cnt.activations++
@@ -169,6 +185,59 @@ func (re *reaction) reactRow(aOut, iOut, a, in, la, li, v []float64, cnt *stepCo
 		}
 		aOut[c] = clip01(aN)
 		iOut[c] = clip01(iN)
+	}
+}
+
+// cell is the reaction of one cell, given its activator, inhibitor and their Laplacians; the
+// results are not yet clipped.
+func (re *reaction) cell(ac, ic, la, li float64) (aN, iN float64) {
+	aN = ac + (float64(re.da*la) + float64(re.ra*(float64(ac*(1.0-ac))-ic)))
+	src := aN
+	if re.jacobi {
+		src = ac
+	}
+	iN = ic + (float64(re.di*li) + float64(re.ri*(src-ic)))
+	return aN, iN
+}
+
+// reactCell advances cell c of a row without the Turing kick (the edges and the tail of
+// reactRowFast).
+func (re *reaction) reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, c int, bc Boundary, cnt *stepCounts) {
+	aN, iN := re.cell(a[c], in[c], lapAt(aUp, a, aDown, c, bc), lapAt(iUp, in, iDown, c, bc))
+	if aN != aN {
+		cnt.nanA++
+	}
+	if iN != iN {
+		cnt.nanI++
+	}
+	aOut[c] = clip01(aN)
+	iOut[c] = clip01(iN)
+}
+
+// reactRowFast is reactRow without the kick, the interior in the AVX2 kernel: the
+// Laplacians are computed on the fly instead of into rows.
+func (re *reaction) reactRowFast(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, bc Boundary, cnt *stepCounts) {
+	n := len(a)
+	aOut, iOut, aUp, aDown, iUp, in, iDown = aOut[:n], iOut[:n], aUp[:n], aDown[:n], iUp[:n], in[:n], iDown[:n]
+	re.reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown, 0, bc, cnt)
+	re.reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown, n-1, bc, cnt)
+	g := (n - 2) / 4
+	p := reactArgs{aOut: &aOut[1], iOut: &iOut[1], aUp: &aUp[1], aDown: &aDown[1], aMid: &a[1],
+		iUp: &iUp[1], iDown: &iDown[1], iMid: &in[1], groups: g,
+		da: re.da, di: re.di, ra: re.ra, ri: re.ri, four: 4, one: 1}
+	if re.jacobi {
+		p.flags |= reactJacobi
+	}
+	if bc == Dirichlet {
+		p.flags |= reactSwapped
+	}
+	reactAVX2(&p)
+	for l := range 4 {
+		cnt.nanA += int(p.nanALanes[l])
+		cnt.nanI += int(p.nanILanes[l])
+	}
+	for c := 1 + 4*g; c < n-1; c++ {
+		re.reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown, c, bc, cnt)
 	}
 }
 
@@ -332,6 +401,12 @@ func (k *kernel) reactRows(r0, r1 int, v, scratch []float64, c *stepCounts) {
 	for r := r0; r < r1; r++ {
 		off := r * n
 		a, in := k.act.cur[off:off+n], k.inh.cur[off:off+n]
+		if v == nil && haveAVX2 && n >= 6 {
+			aUp, aDown := k.neighbours(k.act.cur, r)
+			iUp, iDown := k.neighbours(k.inh.cur, r)
+			k.re.reactRowFast(k.act.next[off:off+n], k.inh.next[off:off+n], aUp, a, aDown, iUp, in, iDown, k.bc, c)
+			continue
+		}
 		up, down := k.neighbours(k.act.cur, r)
 		lapRow(la, up, a, down, k.bc)
 		up, down = k.neighbours(k.inh.cur, r)
