@@ -8,13 +8,14 @@ import "golang.org/x/sys/cpu"
 // purego build tag, or on other architectures) the Go loops run, with the same bits.
 var haveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
 
-// diffuseAVX2 is the interior loop of diffuseRow for 4·groups cells; it returns the clamp
-// and NaN counts.
+// diffuseRowAVX2 is diffuseRow for rows of at least 6 cells; it returns the clamp and NaN
+// counts.
 //
 //go:noescape
-func diffuseAVX2(out, u, d, x3, x4, m, nz *float64, groups int, alpha float64, c *[3]float64) (clamped, nan int)
+func diffuseRowAVX2(out, u, d, m, nz *float64, n int, alpha float64, c *[3]float64, e *diffEdges, swapped bool) (clamped, nan int)
 
-// reactAVX2 is the interior loop of the activator–inhibitor step without the Turing kick.
+// reactRowAVX2 is the activator–inhibitor step of one row without the Turing kick, for rows
+// of at least 6 cells.
 //
 //go:noescape
-func reactAVX2(p *reactArgs)
+func reactRowAVX2(p *reactArgs)

@@ -84,7 +84,7 @@ func TestReactRowFastMatchesScalar(t *testing.T) {
 				aUp, a, aDown, iUp, in, iDown := row(), row(), row(), row(), row(), row()
 				gotA, gotI := make([]float64, n), make([]float64, n)
 				var gc stepCounts
-				if n >= 3 && haveAVX2 {
+				if n >= 6 && haveAVX2 {
 					re.reactRowFast(gotA, gotI, aUp, a, aDown, iUp, in, iDown, bc, &gc)
 				} else {
 					for c := range n {

@@ -92,6 +92,20 @@ func clampV(x float64, clamped, nan *int) float64 {
 func diffuseRow(out, up, mid, down, noise []float64, alpha float64, bc Boundary, cnt *stepCounts) {
 	n := len(mid)
 	out, up, down = out[:n], up[:n], down[:n]
+	if haveAVX2 && n >= 6 {
+		var e diffEdges
+		e.fill(up, mid, down, bc)
+		var np *float64
+		if noise != nil {
+			noise = noise[:n]
+			e.noise = [2]float64{noise[0], noise[n-1]}
+			np = &noise[0]
+		}
+		cl, nn := diffuseRowAVX2(&out[0], &up[0], &down[0], &mid[0], np, n, alpha, &diffuseConsts, &e, bc == Dirichlet)
+		cnt.clamped += cl
+		cnt.nanV += nn
+		return
+	}
 	edge := func(c int) {
 		x := mid[c] + float64(alpha*lapAt(up, mid, down, c, bc))
 		if noise != nil {
@@ -114,23 +128,6 @@ func diffuseRow(out, up, mid, down, noise []float64, alpha float64, bc Boundary,
 	var nz []float64
 	if noise != nil {
 		nz = noise[1 : n-1][:k]
-	}
-	if haveAVX2 && k >= 4 {
-		// The vector kernel takes the groups of four; the loops below finish the row.
-		g := k / 4
-		var np *float64
-		if nz != nil {
-			np = &nz[0]
-		}
-		cl, nn := diffuseAVX2(&o[0], &u[0], &d[0], &x3[0], &x4[0], &m[0], np, g, alpha, &diffuseConsts)
-		cnt.clamped += cl
-		cnt.nanV += nn
-		s := 4 * g
-		o, u, d, x3, x4, m = o[s:], u[s:], d[s:], x3[s:], x4[s:], m[s:]
-		if nz != nil {
-			nz = nz[s:]
-		}
-		k -= s
 	}
 	if nz == nil {
 		for c := range o {
@@ -214,16 +211,13 @@ func (re *reaction) reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float6
 	iOut[c] = clip01(iN)
 }
 
-// reactRowFast is reactRow without the kick, the interior in the AVX2 kernel: the
-// Laplacians are computed on the fly instead of into rows.
+// reactRowFast is reactRow without the kick in the AVX2 kernel, the Laplacians computed on
+// the fly instead of into rows. Rows must have at least 6 cells.
 func (re *reaction) reactRowFast(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, bc Boundary, cnt *stepCounts) {
 	n := len(a)
 	aOut, iOut, aUp, aDown, iUp, in, iDown = aOut[:n], iOut[:n], aUp[:n], aDown[:n], iUp[:n], in[:n], iDown[:n]
-	re.reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown, 0, bc, cnt)
-	re.reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown, n-1, bc, cnt)
-	g := (n - 2) / 4
-	p := reactArgs{aOut: &aOut[1], iOut: &iOut[1], aUp: &aUp[1], aDown: &aDown[1], aMid: &a[1],
-		iUp: &iUp[1], iDown: &iDown[1], iMid: &in[1], groups: g,
+	p := reactArgs{aOut: &aOut[0], iOut: &iOut[0], aUp: &aUp[0], aDown: &aDown[0], aMid: &a[0],
+		iUp: &iUp[0], iDown: &iDown[0], iMid: &in[0], n: n,
 		da: re.da, di: re.di, ra: re.ra, ri: re.ri, four: 4, one: 1}
 	if re.jacobi {
 		p.flags |= reactJacobi
@@ -231,13 +225,17 @@ func (re *reaction) reactRowFast(aOut, iOut, aUp, a, aDown, iUp, in, iDown []flo
 	if bc == Dirichlet {
 		p.flags |= reactSwapped
 	}
-	reactAVX2(&p)
+	p.aEdge.fill(aUp, a, aDown, bc)
+	p.iEdge.fill(iUp, in, iDown, bc)
+	reactRowAVX2(&p)
 	for l := range 4 {
-		cnt.nanA += int(p.nanALanes[l])
-		cnt.nanI += int(p.nanILanes[l])
+		cnt.nanA += int(p.nanA[l])
+		cnt.nanI += int(p.nanI[l])
 	}
-	for c := 1 + 4*g; c < n-1; c++ {
-		re.reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown, c, bc, cnt)
+	// The overlapping last group counts only its new cells, the last lanes.
+	for l := 4 - (n-2)%4; l < 4 && (n-2)%4 != 0; l++ {
+		cnt.nanA += int(p.tailNanA[l])
+		cnt.nanI += int(p.tailNanI[l])
 	}
 }
 
@@ -401,7 +399,7 @@ func (k *kernel) reactRows(r0, r1 int, v, scratch []float64, c *stepCounts) {
 	for r := r0; r < r1; r++ {
 		off := r * n
 		a, in := k.act.cur[off:off+n], k.inh.cur[off:off+n]
-		if v == nil && haveAVX2 && n >= 6 {
+		if v == nil && haveAVX2 && n >= 6 { // an interior of at least four cells
 			aUp, aDown := k.neighbours(k.act.cur, r)
 			iUp, iDown := k.neighbours(k.inh.cur, r)
 			k.re.reactRowFast(k.act.next[off:off+n], k.inh.next[off:off+n], aUp, a, aDown, iUp, in, iDown, k.bc, c)
