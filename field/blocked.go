@@ -43,9 +43,10 @@ func (k *kernel) diffuse2(workers int, second *Spike) stepCounts {
 			k.ring[w] = make([]float64, 3*k.n)
 		}
 	}
+	k.prepareDiffuse()
 	cnt := k.parallel(workers, func(w, r0, r1 int) stepCounts {
 		var c stepCounts
-		k.band2(r0, r1, second, k.ring[w], &c)
+		k.band2(w, r0, r1, second, k.ring[w], &c)
 		return c
 	})
 	k.v.swap()
@@ -53,7 +54,7 @@ func (k *kernel) diffuse2(workers int, second *Spike) stepCounts {
 }
 
 // band2 computes rows [r0, r1) of the field two steps ahead.
-func (k *kernel) band2(r0, r1 int, second *Spike, ring []float64, c *stepCounts) {
+func (k *kernel) band2(w, r0, r1 int, second *Spike, ring []float64, c *stepCounts) {
 	if r0 >= r1 {
 		return
 	}
@@ -63,7 +64,7 @@ func (k *kernel) band2(r0, r1 int, second *Spike, ring []float64, c *stepCounts)
 	// mid computes row idx of the intermediate field into buf.
 	mid := func(idx int, buf []float64, cnt *stepCounts) {
 		up, down := k.neighbours(k.v.cur, idx)
-		diffuseRow(buf, up, k.v.cur[idx*n:idx*n+n], down, nil, k.alpha, k.bc, cnt)
+		k.fieldRow(w, buf, up, k.v.cur[idx*n:idx*n+n], down, nil, cnt)
 		if second != nil && second.Row == idx {
 			buf[second.Col] += second.Magnitude
 		}
@@ -100,7 +101,7 @@ func (k *kernel) band2(r0, r1 int, second *Spike, ring []float64, c *stepCounts)
 				mid(downIdx, next, &halo)
 			}
 		}
-		diffuseRow(k.v.next[r*n:r*n+n], prev, cur, next, nil, k.alpha, k.bc, c)
+		k.fieldRow(w, k.v.next[r*n:r*n+n], prev, cur, next, nil, c)
 		prev, cur = cur, next
 	}
 }

@@ -1,32 +1,81 @@
 package field
 
-// reactArgs is the argument block of reactRowAVX2 (simd_amd64.s reads it by offset: keep the
-// field order and sizes). The row pointers address cell 0 of their rows.
+import "math"
+
+// The argument blocks of the AVX2 kernels (simd_amd64.s reads them by offset: keep the field
+// order and sizes; TestSimdLayout checks the offsets). The row pointers address cell 0 of
+// their rows. A kernel holds one block per worker and refreshes only the row pointers.
+
+// edgeNeighbours locate the horizontal neighbours of a row's two edge cells (lane 0: cell
+// 0, lane 1: cell n−1) in the Laplacian's order, as element offsets in the row; a zero mask
+// stands for Dirichlet's outside neighbour 0.
+type edgeNeighbours struct {
+	offFirst, offSecond   [2]int
+	maskFirst, maskSecond [2]uint64
+}
+
+func newEdgeNeighbours(n int, bc Boundary) edgeNeighbours {
+	const all = math.MaxUint64
+	e := edgeNeighbours{maskFirst: [2]uint64{all, all}, maskSecond: [2]uint64{all, all}}
+	switch bc {
+	case Periodic:
+		e.offFirst, e.offSecond = [2]int{n - 1, n - 2}, [2]int{1, 0}
+	case Neumann:
+		e.offFirst, e.offSecond = [2]int{0, n - 2}, [2]int{1, n - 1}
+	case Dirichlet:
+		// The right neighbour comes first: cell 0's is 1, cell n−1's is outside (0); then
+		// the left: cell 0's is outside, cell n−1's is n−2.
+		e.offFirst, e.offSecond = [2]int{1, 0}, [2]int{0, n - 2}
+		e.maskFirst, e.maskSecond = [2]uint64{all, 0}, [2]uint64{0, all}
+	}
+	return e
+}
+
+// diffArgs is diffuseRowAVX2's block.
+type diffArgs struct {
+	out, u, d, m, nz    *float64 // 0 … 32
+	n                   int      // 40
+	alpha, four, lo, hi float64  // 48 … 72
+	swapped             int      // 80: Dirichlet, the right neighbour first
+	edges               edgeNeighbours
+	clamped, nan        int // 152, 160: outputs
+}
+
+func newDiffArgs(n int, alpha float64, bc Boundary) diffArgs {
+	p := diffArgs{n: n, alpha: alpha, four: 4, lo: clampMinV, hi: clampMaxV, edges: newEdgeNeighbours(n, bc)}
+	if bc == Dirichlet {
+		p.swapped = 1
+	}
+	return p
+}
+
+// run computes out from the rows (each at least n long); noise may be nil.
+func (p *diffArgs) run(out, up, mid, down, noise []float64, cnt *stepCounts) {
+	n := p.n
+	_, _, _, _ = out[n-1], up[n-1], mid[n-1], down[n-1]
+	p.out, p.u, p.d, p.m, p.nz = &out[0], &up[0], &down[0], &mid[0], nil
+	if noise != nil {
+		_ = noise[n-1]
+		p.nz = &noise[0]
+	}
+	diffuseRowAVX2(p)
+	cnt.clamped += p.clamped
+	cnt.nanV += p.nan
+}
+
+// reactArgs is reactRowAVX2's block.
 type reactArgs struct {
-	aOut, iOut         *float64 // 0, 8
-	aUp, aDown, aMid   *float64 // 16, 24, 32
-	iUp, iDown, iMid   *float64 // 40, 48, 56
-	n                  int      // 64
-	da, di, ra, ri     float64  // 72 … 96
-	four, one          float64  // 104, 112
-	flags              int      // 120: reactJacobi | reactSwapped
-	nanA, nanI         [4]int64 // 128, 160: NaN counts per lane (outputs)
-	tailNanA, tailNanI [4]int64 // 192, 224: those of the overlapping last group
-	leftOver, inTail   int      // 256, 264: the kernel's own
-	aEdge, iEdge       edgeCells
-}
-
-// edgeCells are the inputs of a row's two edge cells (lane 0: cell 0, lane 1: cell n−1):
-// the rows above and below, the first and second horizontal neighbour in the Laplacian's
-// order (Dirichlet adds the right one first), the cell itself, and the noise.
-type edgeCells struct {
-	up, down, first, second, mid [2]float64
-}
-
-// diffEdges is diffuseRowAVX2's edge block.
-type diffEdges struct {
-	edgeCells
-	noise [2]float64
+	aOut, iOut                *float64 // 0, 8
+	aUp, aDown, aMid          *float64 // 16, 24, 32
+	iUp, iDown, iMid          *float64 // 40, 48, 56
+	n                         int      // 64
+	da, di, ra, ri, four, one float64  // 72 … 112
+	flags                     int      // 120: reactJacobi | reactSwapped
+	edges                     edgeNeighbours
+	tailMask                  [4]uint64 // 192: the overlapping last group's new lanes
+	nanA, nanI                int       // 224, 232: outputs
+	leftOver, inTail          int       // 240, 248: the kernel's own
+	saveA, saveI              [4]int64  // 256, 288: the kernel's own
 }
 
 const (
@@ -34,25 +83,31 @@ const (
 	reactSwapped = 2 // Dirichlet: the right neighbour is added before the left
 )
 
-// diffuseConsts are diffuseRowAVX2's constants: 4, the clamp bounds.
-var diffuseConsts = [3]float64{4, clampMinV, clampMaxV}
-
-// fill loads the edge cells of row mid.
-func (e *edgeCells) fill(up, mid, down []float64, bc Boundary) {
-	n := len(mid)
-	e.up = [2]float64{up[0], up[n-1]}
-	e.down = [2]float64{down[0], down[n-1]}
-	e.mid = [2]float64{mid[0], mid[n-1]}
-	var l0, rn float64 // the outside neighbours: left of cell 0, right of cell n−1 (Dirichlet 0)
-	switch bc {
-	case Periodic:
-		l0, rn = mid[n-1], mid[0]
-	case Neumann:
-		l0, rn = mid[0], mid[n-1]
+func newReactArgs(n int, re *reaction, bc Boundary) reactArgs {
+	p := reactArgs{n: n, da: re.da, di: re.di, ra: re.ra, ri: re.ri, four: 4, one: 1,
+		edges: newEdgeNeighbours(n, bc)}
+	if re.jacobi {
+		p.flags |= reactJacobi
 	}
-	e.first = [2]float64{l0, mid[n-2]}
-	e.second = [2]float64{mid[1], rn}
 	if bc == Dirichlet {
-		e.first, e.second = e.second, e.first
+		p.flags |= reactSwapped
 	}
+	if rem := (n - 2) % 4; rem > 0 {
+		for l := 4 - rem; l < 4; l++ {
+			p.tailMask[l] = math.MaxUint64
+		}
+	}
+	return p
+}
+
+// run advances one row (each slice at least n long).
+func (p *reactArgs) run(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, cnt *stepCounts) {
+	n := p.n
+	_, _, _, _, _ = aOut[n-1], iOut[n-1], aUp[n-1], a[n-1], aDown[n-1]
+	_, _, _ = iUp[n-1], in[n-1], iDown[n-1]
+	p.aOut, p.iOut, p.aUp, p.aDown, p.aMid = &aOut[0], &iOut[0], &aUp[0], &aDown[0], &a[0]
+	p.iUp, p.iDown, p.iMid = &iUp[0], &iDown[0], &in[0]
+	reactRowAVX2(p)
+	cnt.nanA += p.nanA
+	cnt.nanI += p.nanI
 }

@@ -8,11 +8,10 @@ import "golang.org/x/sys/cpu"
 // purego build tag, or on other architectures) the Go loops run, with the same bits.
 var haveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT
 
-// diffuseRowAVX2 is diffuseRow for rows of at least 6 cells; it returns the clamp and NaN
-// counts.
+// diffuseRowAVX2 is diffuseRow for rows of at least 6 cells.
 //
 //go:noescape
-func diffuseRowAVX2(out, u, d, m, nz *float64, n int, alpha float64, c *[3]float64, e *diffEdges, swapped bool) (clamped, nan int)
+func diffuseRowAVX2(p *diffArgs)
 
 // reactRowAVX2 is the activator–inhibitor step of one row without the Turing kick, for rows
 // of at least 6 cells.

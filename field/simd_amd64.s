@@ -56,70 +56,95 @@
 	VCMPPD    $0x04, Y3, Y0, Y4; \
 	VMOVMSKPD Y4, R13
 
-// DCOUNT adds the lanes of R13 within the mask R9 to the clamp count (AX) and the NaN lanes
-// of R0 among them to the NaN count (BX).
+// DCOUNT adds the lanes of R13 within the mask R9 to the clamp count and the NaN lanes of
+// R0 among them to the NaN count (in the argument block at AX).
 #define DCOUNTX() \
 	ANDQ      R9, R13; \
 	POPCNTQ   R13, R13; \
-	ADDQ      R13, AX; \
+	ADDQ      R13, 152(AX); \
 	VCMPPD    $0x03, X0, X0, X5; \
 	VMOVMSKPD X5, R13; \
 	ANDQ      R9, R13; \
 	POPCNTQ   R13, R13; \
-	ADDQ      R13, BX
+	ADDQ      R13, 160(AX)
 
 #define DCOUNTY() \
 	ANDQ      R9, R13; \
 	POPCNTQ   R13, R13; \
-	ADDQ      R13, AX; \
+	ADDQ      R13, 152(AX); \
 	VCMPPD    $0x03, Y0, Y0, Y5; \
 	VMOVMSKPD Y5, R13; \
 	ANDQ      R9, R13; \
 	POPCNTQ   R13, R13; \
-	ADDQ      R13, BX
+	ADDQ      R13, 160(AX)
 
-// func diffuseRowAVX2(out, u, d, m, nz *float64, n int, alpha float64, c *[3]float64, e *diffEdges, swapped bool) (clamped, nan int)
+// EDGE2 gathers the edge cells' values at element offsets 0 and last (a register holding
+// n − 1) of the row at base into dst.
+#define EDGE2(base, last, dst) \
+	VMOVSD  (base), dst; \
+	VMOVHPD (base)(last*8), dst, dst
+
+// NEIGH2 gathers the edge cells' horizontal neighbours at the element offsets stored at off
+// and off+8 of the argument block, masked by the 16 bytes at mask (Dirichlet's outside
+// neighbours are 0), from the row at base into dst.
+#define NEIGH2(base, off, mask, dst) \
+	MOVQ    off(AX), CX; \
+	VMOVSD  (base)(CX*8), dst; \
+	MOVQ    off+8(AX), CX; \
+	VMOVHPD (base)(CX*8), dst, dst; \
+	VANDPD  mask(AX), dst, dst
+
+// func diffuseRowAVX2(p *diffArgs)
 //
-// One row of diffuseRow: out = clamp(m + α·L + nz) for n ≥ 6 cells; nz may be nil. c holds 4
-// and the clamp bounds; e the edge cells' inputs (see diffEdges).
-TEXT ·diffuseRowAVX2(SB), NOSPLIT, $0-96
-	MOVQ         out+0(FP), DI
-	MOVQ         u+8(FP), SI
-	MOVQ         d+16(FP), R8
-	MOVQ         m+24(FP), R11
-	MOVQ         nz+32(FP), R12
-	VBROADCASTSD alpha+48(FP), Y15
-	MOVQ         c+56(FP), AX
-	VBROADCASTSD (AX), Y14
-	VBROADCASTSD 8(AX), Y13
-	VBROADCASTSD 16(AX), Y12
-	XORQ         AX, AX                  // clamped
-	XORQ         BX, BX                  // nan
-	MOVQ         $3, R9                  // the edge pair's lanes
+// One row of diffuseRow: out = clamp(m + α·L + nz) for n ≥ 6 cells; nz may be nil. See
+// diffArgs for the layout; the counts are written to p.clamped and p.nan.
+TEXT ·diffuseRowAVX2(SB), NOSPLIT, $0-8
+	MOVQ         p+0(FP), AX
+	MOVQ         0(AX), DI               // out
+	MOVQ         8(AX), SI               // up
+	MOVQ         16(AX), R8              // down
+	MOVQ         24(AX), R11             // mid
+	MOVQ         32(AX), R12             // noise or nil
+	VBROADCASTSD 48(AX), Y15             // α
+	VBROADCASTSD 56(AX), Y14             // 4
+	VBROADCASTSD 64(AX), Y13             // lower bound
+	VBROADCASTSD 72(AX), Y12             // upper bound
+	MOVQ         $0, 152(AX)
+	MOVQ         $0, 160(AX)
+	MOVQ         40(AX), R10
+	DECQ         R10                     // n − 1
 
 	// The edges: lane 0 is cell 0, lane 1 cell n−1.
-	MOVQ  e+64(FP), R10
-	DIFFX((R10), 16(R10), 32(R10), 48(R10), 64(R10), 80(R10))
+	EDGE2(SI, R10, X6)
+	EDGE2(R8, R10, X7)
+	NEIGH2(R11, 88, 120, X8)
+	NEIGH2(R11, 104, 136, X9)
+	EDGE2(R11, R10, X10)
+	XORQ  BX, BX
+	TESTQ R12, R12
+	JZ    dedge
+	EDGE2(R12, R10, X11)
+
+dedge:
+	MOVQ  $3, R9
+	DIFFX(X6, X7, X8, X9, X10, X11)
 	TESTQ R13, R13
 	JZ    dedgestore
 	DCOUNTX()
 
 dedgestore:
-	MOVQ    n+40(FP), R10
-	DECQ    R10
 	VMOVSD  X3, (DI)
 	VMOVHPD X3, (DI)(R10*8)
 
 	// The interior: cells 1 … n−2.
-	SUBQ    $1, R10                      // n − 2 interior cells
-	MOVQ    R10, CX
-	SHRQ    $2, CX                       // groups
-	ANDQ    $3, R10                      // left over
-	MOVQ    $15, R9
-	MOVQ    $8, DX
-	MOVBLZX swapped+72(FP), R13
-	TESTQ   R13, R13
-	JNZ     dswapped
+	SUBQ $1, R10                         // n − 2 interior cells
+	MOVQ R10, CX
+	SHRQ $2, CX                          // groups
+	ANDQ $3, R10                         // left over
+	MOVQ $15, R9
+	MOVQ $8, DX
+	CMPQ 80(AX), $0
+	JNE  dswapped
 
 dloop:
 	DIFFY((SI)(DX*1), (R8)(DX*1), -8(R11)(DX*1), 8(R11)(DX*1), (R11)(DX*1), (R12)(DX*1))
@@ -161,20 +186,17 @@ dtail:
 	MOVQ  R10, CX
 	SHRQ  CX, R9
 	ANDQ  $15, R9
-	MOVQ  n+40(FP), DX
+	MOVQ  40(AX), DX
 	SUBQ  $5, DX
 	SHLQ  $3, DX
 	MOVQ  $1, CX
 	XORQ  R10, R10
-	MOVBLZX swapped+72(FP), R13
-	TESTQ R13, R13
-	JNZ   dswapped
+	CMPQ  80(AX), $0
+	JNE   dswapped
 	JMP   dloop
 
 ddone:
 	VZEROUPPER
-	MOVQ AX, clamped+80(FP)
-	MOVQ BX, nan+88(FP)
 	RET
 
 // LAP computes the Laplacian (((up + down) + first) + second) − 4·m into dst, m into mreg;
@@ -259,8 +281,7 @@ ddone:
 // func reactRowAVX2(p *reactArgs)
 //
 // One row of the activator–inhibitor step without the Turing kick, n ≥ 6 cells; see
-// reactArgs for the layout. The NaN counts per lane go to p.nanA, p.nanI (edges and the
-// groups) and p.tailNanA, p.tailNanI (the overlapping last group).
+// reactArgs for the layout. The NaN counts are written to p.nanA and p.nanI.
 TEXT ·reactRowAVX2(SB), NOSPLIT, $0-8
 	MOVQ         p+0(FP), AX
 	VBROADCASTSD 72(AX), Y8
@@ -272,40 +293,59 @@ TEXT ·reactRowAVX2(SB), NOSPLIT, $0-8
 	VXORPD       Y12, Y12, Y12
 	VPXOR        Y15, Y15, Y15
 	VPXOR        Y7, Y7, Y7
+	MOVQ         0(AX), DI               // activator out
+	MOVQ         8(AX), BX               // inhibitor out
+	MOVQ         16(AX), SI              // activator up
+	MOVQ         24(AX), R8              // activator down
+	MOVQ         32(AX), R9              // activator mid
+	MOVQ         40(AX), R10             // inhibitor up
+	MOVQ         48(AX), R11             // inhibitor down
+	MOVQ         56(AX), R12             // inhibitor mid
+	MOVQ         64(AX), DX
+	DECQ         DX                      // n − 1
 
-	// The edges (lane 0 cell 0, lane 1 cell n−1) from the edge block at 272.
-	LAPX(272(AX), 288(AX), 304(AX), 320(AX), 336(AX), X0, X1, X2)
-	LAPX(352(AX), 368(AX), 384(AX), 400(AX), 416(AX), X3, X4, X5)
-	MOVQ 120(AX), R13
-	TESTQ $1, R13
-	JNZ  rejacobi
+	// The edges: lane 0 is cell 0, lane 1 cell n−1.
+	EDGE2(SI, DX, X0)
+	EDGE2(R8, DX, X2)
+	VADDPD X2, X0, X0
+	NEIGH2(R9, 128, 160, X2)
+	VADDPD X2, X0, X0
+	NEIGH2(R9, 144, 176, X2)
+	VADDPD X2, X0, X0
+	EDGE2(R9, DX, X1)
+	VMULPD X14, X1, X2
+	VSUBPD X2, X0, X0
+	EDGE2(R10, DX, X3)
+	EDGE2(R11, DX, X5)
+	VADDPD X5, X3, X3
+	NEIGH2(R12, 128, 160, X5)
+	VADDPD X5, X3, X3
+	NEIGH2(R12, 144, 176, X5)
+	VADDPD X5, X3, X3
+	EDGE2(R12, DX, X4)
+	VMULPD X14, X4, X5
+	VSUBPD X5, X3, X3
+	TESTQ  $1, 120(AX)
+	JNZ    rejacobi
 	REACTX(X0)
-	JMP  restore
+	JMP    restore
 
 rejacobi:
 	REACTX(X1)
 
 restore:
-	MOVQ    0(AX), DI
-	MOVQ    8(AX), BX
-	MOVQ    64(AX), CX                   // n
-	DECQ    CX
 	VMOVSD  X0, (DI)
-	VMOVHPD X0, (DI)(CX*8)
+	VMOVHPD X0, (DI)(DX*8)
 	VMOVSD  X3, (BX)
-	VMOVHPD X3, (BX)(CX*8)
+	VMOVHPD X3, (BX)(DX*8)
 
-	MOVQ 16(AX), SI                      // activator up
-	MOVQ 24(AX), R8                      // activator down
-	MOVQ 32(AX), R9                      // activator mid
-	MOVQ 40(AX), R10                     // inhibitor up
-	MOVQ 48(AX), R11                     // inhibitor down
-	MOVQ 56(AX), R12                     // inhibitor mid
+	// The interior: cells 1 … n−2.
+	MOVQ DX, CX
 	DECQ CX                              // n − 2 interior cells
 	MOVQ CX, R13
 	ANDQ $3, R13
-	MOVQ R13, 256(AX)                    // left over, for the tail
-	MOVQ $0, 264(AX)                     // not in the tail yet
+	MOVQ R13, 240(AX)                    // left over, for the tail
+	MOVQ $0, 248(AX)                     // not in the tail yet
 	SHRQ $2, CX                          // groups
 	MOVQ $8, DX
 
@@ -342,16 +382,17 @@ rjacobiswapped:
 	JNZ  rjacobiswapped
 
 rtail:
-	CMPQ 264(AX), $0
+	CMPQ 248(AX), $0
 	JNE  rtaildone
-	VMOVDQU Y15, 128(AX)
-	VMOVDQU Y7, 160(AX)
-	CMPQ 256(AX), $0
-	JEQ  rdone
-	// The last four interior cells again, their counts apart.
-	MOVQ    $1, 264(AX)
+	CMPQ 240(AX), $0
+	JEQ  rsum
+	// The last four interior cells (n−5 … n−2) again; their counts apart, then masked to the
+	// new lanes.
+	VMOVDQU Y15, 256(AX)
+	VMOVDQU Y7, 288(AX)
 	VPXOR   Y15, Y15, Y15
 	VPXOR   Y7, Y7, Y7
+	MOVQ    $1, 248(AX)
 	MOVQ    64(AX), DX
 	SUBQ    $5, DX
 	SHLQ    $3, DX
@@ -359,9 +400,21 @@ rtail:
 	JMP     rdispatch
 
 rtaildone:
-	VMOVDQU Y15, 192(AX)
-	VMOVDQU Y7, 224(AX)
+	VPAND  192(AX), Y15, Y15
+	VPAND  192(AX), Y7, Y7
+	VPADDQ 256(AX), Y15, Y15
+	VPADDQ 288(AX), Y7, Y7
 
-rdone:
+rsum:
+	VEXTRACTI128 $1, Y15, X5
+	VPADDQ       X5, X15, X15
+	VPSHUFD      $0x4E, X15, X5
+	VPADDQ       X5, X15, X15
+	VMOVQ        X15, 224(AX)
+	VEXTRACTI128 $1, Y7, X5
+	VPADDQ       X5, X7, X7
+	VPSHUFD      $0x4E, X7, X5
+	VPADDQ       X5, X7, X7
+	VMOVQ        X7, 232(AX)
 	VZEROUPPER
 	RET

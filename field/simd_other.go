@@ -5,8 +5,6 @@ package field
 // haveAVX2 is false without the amd64 assembly: the Go loops run.
 const haveAVX2 = false
 
-func diffuseRowAVX2(out, u, d, m, nz *float64, n int, alpha float64, c *[3]float64, e *diffEdges, swapped bool) (clamped, nan int) {
-	panic("field: diffuseRowAVX2 without AVX2")
-}
+func diffuseRowAVX2(p *diffArgs) { panic("field: diffuseRowAVX2 without AVX2") }
 
 func reactRowAVX2(p *reactArgs) { panic("field: reactRowAVX2 without AVX2") }

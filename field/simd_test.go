@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // oddValue draws mostly ordinary values in [lo, hi) and now and then one that exercises a
@@ -106,6 +107,35 @@ func TestReactRowFastMatchesScalar(t *testing.T) {
 					t.Fatalf("n=%d %v jacobi=%v: counts %+v, want %+v", n, bc, jacobi, gc, wc)
 				}
 			}
+		}
+	}
+}
+
+// The assembly reads the argument blocks by offset.
+func TestSimdLayout(t *testing.T) {
+	var d diffArgs
+	var r reactArgs
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"diffArgs.n", unsafe.Offsetof(d.n), 40},
+		{"diffArgs.swapped", unsafe.Offsetof(d.swapped), 80},
+		{"diffArgs.edges", unsafe.Offsetof(d.edges), 88},
+		{"diffArgs.clamped", unsafe.Offsetof(d.clamped), 152},
+		{"diffArgs.nan", unsafe.Offsetof(d.nan), 160},
+		{"reactArgs.n", unsafe.Offsetof(r.n), 64},
+		{"reactArgs.flags", unsafe.Offsetof(r.flags), 120},
+		{"reactArgs.edges", unsafe.Offsetof(r.edges), 128},
+		{"reactArgs.tailMask", unsafe.Offsetof(r.tailMask), 192},
+		{"reactArgs.nanA", unsafe.Offsetof(r.nanA), 224},
+		{"reactArgs.leftOver", unsafe.Offsetof(r.leftOver), 240},
+		{"reactArgs.saveA", unsafe.Offsetof(r.saveA), 256},
+		{"reactArgs.saveI", unsafe.Offsetof(r.saveI), 288},
+		{"edgeNeighbours.maskFirst", unsafe.Offsetof(d.edges.maskFirst), 32},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s at %d, the assembly reads %d", c.name, c.got, c.want)
 		}
 	}
 }

@@ -93,17 +93,8 @@ func diffuseRow(out, up, mid, down, noise []float64, alpha float64, bc Boundary,
 	n := len(mid)
 	out, up, down = out[:n], up[:n], down[:n]
 	if haveAVX2 && n >= 6 {
-		var e diffEdges
-		e.fill(up, mid, down, bc)
-		var np *float64
-		if noise != nil {
-			noise = noise[:n]
-			e.noise = [2]float64{noise[0], noise[n-1]}
-			np = &noise[0]
-		}
-		cl, nn := diffuseRowAVX2(&out[0], &up[0], &down[0], &mid[0], np, n, alpha, &diffuseConsts, &e, bc == Dirichlet)
-		cnt.clamped += cl
-		cnt.nanV += nn
+		p := newDiffArgs(n, alpha, bc)
+		p.run(out, up, mid, down, noise, cnt)
 		return
 	}
 	edge := func(c int) {
@@ -214,29 +205,8 @@ func (re *reaction) reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float6
 // reactRowFast is reactRow without the kick in the AVX2 kernel, the Laplacians computed on
 // the fly instead of into rows. Rows must have at least 6 cells.
 func (re *reaction) reactRowFast(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, bc Boundary, cnt *stepCounts) {
-	n := len(a)
-	aOut, iOut, aUp, aDown, iUp, in, iDown = aOut[:n], iOut[:n], aUp[:n], aDown[:n], iUp[:n], in[:n], iDown[:n]
-	p := reactArgs{aOut: &aOut[0], iOut: &iOut[0], aUp: &aUp[0], aDown: &aDown[0], aMid: &a[0],
-		iUp: &iUp[0], iDown: &iDown[0], iMid: &in[0], n: n,
-		da: re.da, di: re.di, ra: re.ra, ri: re.ri, four: 4, one: 1}
-	if re.jacobi {
-		p.flags |= reactJacobi
-	}
-	if bc == Dirichlet {
-		p.flags |= reactSwapped
-	}
-	p.aEdge.fill(aUp, a, aDown, bc)
-	p.iEdge.fill(iUp, in, iDown, bc)
-	reactRowAVX2(&p)
-	for l := range 4 {
-		cnt.nanA += int(p.nanA[l])
-		cnt.nanI += int(p.nanI[l])
-	}
-	// The overlapping last group counts only its new cells, the last lanes.
-	for l := 4 - (n-2)%4; l < 4 && (n-2)%4 != 0; l++ {
-		cnt.nanA += int(p.tailNanA[l])
-		cnt.nanI += int(p.tailNanI[l])
-	}
+	p := newReactArgs(len(a), re, bc)
+	p.run(aOut, iOut, aUp, a, aDown, iUp, in, iDown, cnt)
 }
 
 func clip01(x float64) float64 {
@@ -291,6 +261,43 @@ type kernel struct {
 	scratch [][]float64
 	// ring holds three intermediate rows per worker for diffuse2.
 	ring [][]float64
+	// dargs and rargs are the AVX2 kernels' argument blocks per worker (rows of ≥ 6 cells),
+	// made by the first field step and the first reaction step; the field and the reaction
+	// may run on different goroutines, each using only its own.
+	dargs []diffArgs
+	rargs []reactArgs
+}
+
+// fastRows says whether the AVX2 row kernels apply.
+func (k *kernel) fastRows() bool { return haveAVX2 && k.n >= 6 }
+
+// prepareDiffuse makes the field kernel's argument blocks (before the workers start).
+func (k *kernel) prepareDiffuse() {
+	if k.fastRows() && len(k.dargs) < k.workers {
+		k.dargs = make([]diffArgs, k.workers)
+		for w := range k.dargs {
+			k.dargs[w] = newDiffArgs(k.n, k.alpha, k.bc)
+		}
+	}
+}
+
+// prepareReact makes the reaction kernel's argument blocks (before the workers start).
+func (k *kernel) prepareReact() {
+	if k.fastRows() && len(k.rargs) < k.workers {
+		k.rargs = make([]reactArgs, k.workers)
+		for w := range k.rargs {
+			k.rargs[w] = newReactArgs(k.n, &k.re, k.bc)
+		}
+	}
+}
+
+// fieldRow is diffuseRow for worker w.
+func (k *kernel) fieldRow(w int, out, up, mid, down, noise []float64, cnt *stepCounts) {
+	if k.fastRows() {
+		k.dargs[w].run(out, up, mid, down, noise, cnt)
+		return
+	}
+	diffuseRow(out, up, mid, down, noise, k.alpha, k.bc, cnt)
 }
 
 func newKernel(n int, bc Boundary) *kernel {
@@ -363,7 +370,8 @@ func (k *kernel) parallel(workers int, rows func(w, r0, r1 int) stepCounts) step
 
 // diffuse advances the field alone (the Turing kick provably cannot fire this step).
 func (k *kernel) diffuse(workers int) stepCounts {
-	cnt := k.parallel(workers, func(_, r0, r1 int) stepCounts {
+	k.prepareDiffuse()
+	cnt := k.parallel(workers, func(w, r0, r1 int) stepCounts {
 		var c stepCounts
 		n := k.n
 		for r := r0; r < r1; r++ {
@@ -373,7 +381,7 @@ func (k *kernel) diffuse(workers int) stepCounts {
 			if k.noise != nil {
 				nz = k.noise[off : off+n]
 			}
-			diffuseRow(k.v.next[off:off+n], up, k.v.cur[off:off+n], down, nz, k.alpha, k.bc, &c)
+			k.fieldRow(w, k.v.next[off:off+n], up, k.v.cur[off:off+n], down, nz, &c)
 		}
 		return c
 	})
@@ -383,9 +391,10 @@ func (k *kernel) diffuse(workers int) stepCounts {
 
 // react advances the activator and inhibitor alone.
 func (k *kernel) react(workers int) stepCounts {
+	k.prepareReact()
 	cnt := k.parallel(workers, func(w, r0, r1 int) stepCounts {
 		var c stepCounts
-		k.reactRows(r0, r1, nil, k.scratch[w], &c)
+		k.reactRows(w, r0, r1, nil, &c)
 		return c
 	})
 	k.act.swap()
@@ -393,16 +402,16 @@ func (k *kernel) react(workers int) stepCounts {
 	return cnt
 }
 
-func (k *kernel) reactRows(r0, r1 int, v, scratch []float64, c *stepCounts) {
+func (k *kernel) reactRows(w, r0, r1 int, v []float64, c *stepCounts) {
 	n := k.n
-	la, li := scratch[:n], scratch[n:2*n]
+	la, li := k.scratch[w][:n], k.scratch[w][n:2*n]
 	for r := r0; r < r1; r++ {
 		off := r * n
 		a, in := k.act.cur[off:off+n], k.inh.cur[off:off+n]
-		if v == nil && haveAVX2 && n >= 6 { // an interior of at least four cells
+		if v == nil && len(k.rargs) > w {
 			aUp, aDown := k.neighbours(k.act.cur, r)
 			iUp, iDown := k.neighbours(k.inh.cur, r)
-			k.re.reactRowFast(k.act.next[off:off+n], k.inh.next[off:off+n], aUp, a, aDown, iUp, in, iDown, k.bc, c)
+			k.rargs[w].run(k.act.next[off:off+n], k.inh.next[off:off+n], aUp, a, aDown, iUp, in, iDown, c)
 			continue
 		}
 		up, down := k.neighbours(k.act.cur, r)
@@ -433,7 +442,7 @@ func (k *kernel) coupled() stepCounts {
 				out[col] = mid[col] + float64(k.alpha*lv[col])
 			}
 		}
-		k.reactRows(r0, r1, k.v.next, k.scratch[w], &c)
+		k.reactRows(w, r0, r1, k.v.next, &c)
 		for r := r0; r < r1; r++ {
 			out := k.v.next[r*n : r*n+n]
 			if k.noise != nil {
