@@ -30,3 +30,12 @@ func BenchmarkEngineDefault(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkEngineDefaultHistory(b *testing.B) {
+	c := DefaultConfig()
+	for b.Loop() {
+		if _, err := RunWithHistory(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

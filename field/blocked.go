@@ -5,7 +5,9 @@ package field
 // per-step frame — two steps are fused into one sweep over the rows: each band of rows keeps
 // the intermediate rows it needs in a three-row ring, so the grid is read and written once
 // per two steps. Every cell is computed by the same diffuseRow, so no bit changes; the rows
-// at band edges are computed twice (once by each neighbour band), deterministically.
+// at band edges are computed twice (once by each neighbour band), deterministically. When a
+// history or a per-step callback needs the intermediate field, each band also writes its
+// own intermediate rows to midOut (before the second step's spike is added).
 
 // upRow and downRow are the neighbour row indices under the boundary condition, or −1 for
 // Dirichlet's zero row outside the grid.
@@ -33,9 +35,9 @@ func (k *kernel) downRow(r int) int {
 	return -1
 }
 
-// diffuse2 advances the field two steps. The first step's spike has already been added to
-// the field; second, if not nil, is the spike of the second step, added to the intermediate
-// field before it diffuses. It returns the counts of both steps together.
+// diffuse2 advances the field two steps. The first step's spike has already been added (as
+// the patch row); second, if not nil, is the spike of the second step, added to the
+// intermediate field before it diffuses. It returns the counts of both steps together.
 func (k *kernel) diffuse2(workers int, second *Spike) stepCounts {
 	if len(k.ring) < workers {
 		k.ring = make([][]float64, workers)
@@ -50,6 +52,7 @@ func (k *kernel) diffuse2(workers int, second *Spike) stepCounts {
 		return c
 	})
 	k.v.swap()
+	k.patchRow = -1
 	return cnt
 }
 
@@ -63,8 +66,11 @@ func (k *kernel) band2(w, r0, r1 int, second *Spike, ring []float64, c *stepCoun
 	var halo stepCounts // counts of rows computed again for a neighbour band; discarded
 	// mid computes row idx of the intermediate field into buf.
 	mid := func(idx int, buf []float64, cnt *stepCounts) {
-		up, down := k.neighbours(k.v.cur, idx)
-		k.fieldRow(w, buf, up, k.v.cur[idx*n:idx*n+n], down, nil, cnt)
+		up, down := k.fieldNeighbours(idx)
+		k.rowStep(w, buf, up, k.fieldRow(idx), down, nil, cnt)
+		if k.midOut != nil && cnt != &halo {
+			copy(k.midOut[idx*n:idx*n+n], buf) // this band's row of the intermediate field
+		}
 		if second != nil && second.Row == idx {
 			buf[second.Col] += second.Magnitude
 		}
@@ -101,7 +107,59 @@ func (k *kernel) band2(w, r0, r1 int, second *Spike, ring []float64, c *stepCoun
 				mid(downIdx, next, &halo)
 			}
 		}
-		k.fieldRow(w, k.v.next[r*n:r*n+n], prev, cur, next, nil, c)
+		k.rowStep(w, k.v.next[r*n:r*n+n], prev, cur, next, nil, c)
 		prev, cur = cur, next
+	}
+}
+
+// pair runs steps t and t+1 in one sweep: the growth draws of both, the sweep, the checks,
+// then the two frames (the intermediate one from midOut).
+func (st *stepper) pair(t int) error {
+	k := st.k
+	if first, ok := st.drawSpike(t); ok {
+		k.addSpike(first)
+	}
+	second, ok := st.drawSpike(t + 1)
+	var sp *Spike
+	if ok {
+		sp = &second
+	}
+	k.midOut = nil
+	if st.history != nil {
+		k.midOut = st.historyFrame(t)
+	} else if st.frame != nil {
+		if len(k.mid) != len(k.v.cur) {
+			k.mid = make([]float64, len(k.v.cur))
+		}
+		k.midOut = k.mid
+	}
+	st.target(t + 1)
+	c := k.diffuse2(k.workers, sp)
+	st.total.add(c)
+	if st.checkStability {
+		if err := st.stable(t, c); err != nil {
+			return err
+		}
+	}
+	if st.frame != nil {
+		if err := st.frame(t, k.midOut); err != nil {
+			return err
+		}
+		return st.frame(t+1, k.v.cur)
+	}
+	return nil
+}
+
+// historyFrame is the history's frame of step s.
+func (st *stepper) historyFrame(s int) []float64 {
+	nn := st.k.n * st.k.n
+	return st.history[s*nn : (s+1)*nn : (s+1)*nn]
+}
+
+// target points the kernel's output at the history's frame of step s when there is a history
+// (the kernel writes there; v.next otherwise alternates with v.cur).
+func (st *stepper) target(s int) {
+	if st.history != nil {
+		st.k.v.next = st.historyFrame(s)
 	}
 }

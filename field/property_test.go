@@ -262,3 +262,53 @@ func TestSkipReactionMeansChangesNothingElse(t *testing.T) {
 		t.Fatalf("only %d of 80 runs skipped the reaction", skipped)
 	}
 }
+
+// The history written in place by the kernel and the frames handed to a callback (with two
+// steps per sweep, the intermediate frame too) are the fields one step at a time gives, in
+// step order; a growth spike never reaches an earlier frame.
+func TestHistoryAndFramesAreBitIdentical(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for i := 0; i < 120; i++ {
+		c := randomConfig(r)
+		c.GridSize = []int{4, 5, 7, 16, 33, 64, 100}[r.IntN(7)]
+		c.SpikeProbability = 0.2 + 0.8*r.Float64()
+		forceWorkers = 1 + r.IntN(3)
+		collect := func(frames *[]float64, next *int) Frame {
+			return func(s int, f []float64) error {
+				if s != *next {
+					t.Fatalf("%+v: frame %d, want %d", c, s, *next)
+				}
+				*next++
+				*frames = append(*frames, f...)
+				return nil
+			}
+		}
+		var fastFrames, slowFrames []float64
+		var fastNext, slowNext int
+		hist, err := RunWith(c, RunOptions{History: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		streamed, _ := RunWith(c, RunOptions{Frame: collect(&fastFrames, &fastNext)})
+		disableBlocking = true
+		slow, _ := RunWith(c, RunOptions{Frame: collect(&slowFrames, &slowNext)})
+		disableBlocking, forceWorkers = false, 0
+		if len(slowFrames) != len(hist.History) || len(fastFrames) != len(hist.History) {
+			t.Fatalf("%+v: %d, %d and %d values", c, len(slowFrames), len(fastFrames), len(hist.History))
+		}
+		for j := range slowFrames {
+			w := math.Float64bits(slowFrames[j])
+			if math.Float64bits(hist.History[j]) != w || math.Float64bits(fastFrames[j]) != w {
+				t.Fatalf("%+v: value %d (frame %d) differs", c, j, j/(c.GridSize*c.GridSize))
+			}
+		}
+		for j := range slow.Field {
+			if math.Float64bits(hist.Field[j]) != math.Float64bits(slow.Field[j]) || math.Float64bits(streamed.Field[j]) != math.Float64bits(slow.Field[j]) {
+				t.Fatalf("%+v: final field differs at %d", c, j)
+			}
+		}
+		if hist.GrowthEvents == 0 && c.Steps > 10 {
+			t.Logf("%+v: no spike", c)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import "math"
 
 // The argument blocks of the AVX2 kernels (simd_amd64.s reads them by offset: keep the field
 // order and sizes; TestSimdLayout checks the offsets). The row pointers address cell 0 of
-// their rows. A kernel holds one block per worker and refreshes only the row pointers.
+// their rows. A kernel holds one template per worker (without row pointers); each row copies
+// it to the stack and sets the pointers there, so no pointer is written to the heap (a
+// write barrier per row while a collection runs would cost more than the row).
 
 // edgeNeighbours locate the horizontal neighbours of a row's two edge cells (lane 0: cell
 // 0, lane 1: cell n−1) in the Laplacian's order, as element offsets in the row; a zero mask
@@ -50,7 +52,8 @@ func newDiffArgs(n int, alpha float64, bc Boundary) diffArgs {
 }
 
 // run computes out from the rows (each at least n long); noise may be nil.
-func (p *diffArgs) run(out, up, mid, down, noise []float64, cnt *stepCounts) {
+func (t *diffArgs) run(out, up, mid, down, noise []float64, cnt *stepCounts) {
+	p := *t
 	n := p.n
 	_, _, _, _ = out[n-1], up[n-1], mid[n-1], down[n-1]
 	p.out, p.u, p.d, p.m, p.nz = &out[0], &up[0], &down[0], &mid[0], nil
@@ -58,7 +61,7 @@ func (p *diffArgs) run(out, up, mid, down, noise []float64, cnt *stepCounts) {
 		_ = noise[n-1]
 		p.nz = &noise[0]
 	}
-	diffuseRowAVX2(p)
+	diffuseRowAVX2(&p)
 	cnt.clamped += p.clamped
 	cnt.nanV += p.nan
 }
@@ -101,13 +104,14 @@ func newReactArgs(n int, re *reaction, bc Boundary) reactArgs {
 }
 
 // run advances one row (each slice at least n long).
-func (p *reactArgs) run(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, cnt *stepCounts) {
+func (t *reactArgs) run(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, cnt *stepCounts) {
+	p := *t
 	n := p.n
 	_, _, _, _, _ = aOut[n-1], iOut[n-1], aUp[n-1], a[n-1], aDown[n-1]
 	_, _, _ = iUp[n-1], in[n-1], iDown[n-1]
 	p.aOut, p.iOut, p.aUp, p.aDown, p.aMid = &aOut[0], &iOut[0], &aUp[0], &aDown[0], &a[0]
 	p.iUp, p.iDown, p.iMid = &iUp[0], &iDown[0], &in[0]
-	reactRowAVX2(p)
+	reactRowAVX2(&p)
 	cnt.nanA += p.nanA
 	cnt.nanI += p.nanI
 }

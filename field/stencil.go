@@ -266,6 +266,47 @@ type kernel struct {
 	// may run on different goroutines, each using only its own.
 	dargs []diffArgs
 	rargs []reactArgs
+	// patch, when patchRow ≥ 0, stands for row patchRow of v.cur: that row with this step's
+	// growth spike added, so that the spike need not be written into v.cur (which may be a
+	// frame of the recorded history).
+	patch    []float64
+	patchRow int
+	// midOut, when not nil, receives the intermediate field of diffuse2 (the first of its
+	// two steps), for a history or a per-step callback; mid is its buffer for the callback.
+	midOut, mid []float64
+}
+
+// addSpike adds a growth spike to the current field through the patch row.
+func (k *kernel) addSpike(sp Spike) {
+	n := k.n
+	if k.patch == nil {
+		k.patch = make([]float64, n)
+	}
+	copy(k.patch, k.v.cur[sp.Row*n:sp.Row*n+n])
+	k.patch[sp.Col] += sp.Magnitude
+	k.patchRow = sp.Row
+}
+
+// fieldRow returns row r of the current field, patched.
+func (k *kernel) fieldRow(r int) []float64 {
+	if r == k.patchRow {
+		return k.patch
+	}
+	return k.v.cur[r*k.n : r*k.n+k.n]
+}
+
+// fieldNeighbours returns the rows above and below row r of the current field, patched.
+func (k *kernel) fieldNeighbours(r int) (up, down []float64) {
+	up, down = k.neighbours(k.v.cur, r)
+	if k.patchRow >= 0 {
+		if u := k.upRow(r); u == k.patchRow {
+			up = k.patch
+		}
+		if d := k.downRow(r); d == k.patchRow {
+			down = k.patch
+		}
+	}
+	return up, down
 }
 
 // fastRows says whether the AVX2 row kernels apply.
@@ -291,8 +332,8 @@ func (k *kernel) prepareReact() {
 	}
 }
 
-// fieldRow is diffuseRow for worker w.
-func (k *kernel) fieldRow(w int, out, up, mid, down, noise []float64, cnt *stepCounts) {
+// rowStep is diffuseRow for worker w.
+func (k *kernel) rowStep(w int, out, up, mid, down, noise []float64, cnt *stepCounts) {
 	if k.fastRows() {
 		k.dargs[w].run(out, up, mid, down, noise, cnt)
 		return
@@ -301,7 +342,7 @@ func (k *kernel) fieldRow(w int, out, up, mid, down, noise []float64, cnt *stepC
 }
 
 func newKernel(n int, bc Boundary) *kernel {
-	k := &kernel{n: n, bc: bc, zero: make([]float64, n), v: newGrid(n)}
+	k := &kernel{n: n, bc: bc, zero: make([]float64, n), v: newGrid(n), patchRow: -1}
 	k.workers = 1
 	if n*n >= parallelCells && runtime.GOMAXPROCS(0) > 1 {
 		k.workers = min(runtime.GOMAXPROCS(0), n/32)
@@ -376,16 +417,17 @@ func (k *kernel) diffuse(workers int) stepCounts {
 		n := k.n
 		for r := r0; r < r1; r++ {
 			off := r * n
-			up, down := k.neighbours(k.v.cur, r)
+			up, down := k.fieldNeighbours(r)
 			var nz []float64
 			if k.noise != nil {
 				nz = k.noise[off : off+n]
 			}
-			k.fieldRow(w, k.v.next[off:off+n], up, k.v.cur[off:off+n], down, nz, &c)
+			k.rowStep(w, k.v.next[off:off+n], up, k.fieldRow(r), down, nz, &c)
 		}
 		return c
 	})
 	k.v.swap()
+	k.patchRow = -1
 	return cnt
 }
 
@@ -435,8 +477,8 @@ func (k *kernel) coupled() stepCounts {
 		lv := k.scratch[w][:n]
 		for r := r0; r < r1; r++ {
 			off := r * n
-			up, down := k.neighbours(k.v.cur, r)
-			mid, out := k.v.cur[off:off+n], k.v.next[off:off+n]
+			up, down := k.fieldNeighbours(r)
+			mid, out := k.fieldRow(r), k.v.next[off:off+n]
 			lapRow(lv, up, mid, down, k.bc)
 			for col := range out {
 				out[col] = mid[col] + float64(k.alpha*lv[col])
@@ -458,6 +500,7 @@ func (k *kernel) coupled() stepCounts {
 		return c
 	})
 	k.v.swap()
+	k.patchRow = -1
 	k.act.swap()
 	k.inh.swap()
 	return cnt
