@@ -42,6 +42,11 @@ func (re *reaction) quietSteps(m float64, limit int) int {
 // disableBlocking makes every field-only step run alone (tests compare both ways).
 var disableBlocking bool
 
+// blockFrom is the grid side from which field-only steps run two per sweep: below it the
+// grid is cache-resident and one step over many rows per kernel call is cheaper (tests
+// lower it to compare both ways).
+var blockFrom = 1024
+
 // disableQuietBound makes every Turing step a coupled step (tests compare both ways).
 var disableQuietBound bool
 
@@ -101,7 +106,7 @@ func (st *stepper) run(steps int) error {
 		}
 		var err error
 		t := s
-		if k.noise == nil && !disableBlocking {
+		if k.noise == nil && !disableBlocking && k.n >= blockFrom {
 			// Pairs of steps in one sweep; the odd step left over runs alone below.
 			for ; t+1 < s+quiet && err == nil; t += 2 {
 				err = st.pair(t)

@@ -179,6 +179,7 @@ func TestQuietBoundIsSound(t *testing.T) {
 // Two steps per sweep must give the bits of one step at a time, on every boundary, grid size
 // (including tiny grids and split bands) and spike pattern.
 func TestBlockedStepsAreBitIdentical(t *testing.T) {
+	defer forceBlocking()()
 	r := rand.New(rand.NewPCG(7, 8))
 	for i := 0; i < 150; i++ {
 		c := randomConfig(r)
@@ -207,6 +208,7 @@ func TestBlockedStepsAreBitIdentical(t *testing.T) {
 
 // The same with the legacy path at α up to 1, where the clamp fires and is counted.
 func TestBlockedStepsCountClamps(t *testing.T) {
+	defer forceBlocking()()
 	r := rand.New(rand.NewPCG(9, 10))
 	clamped := 0
 	for i := 0; i < 60; i++ {
@@ -267,6 +269,7 @@ func TestSkipReactionMeansChangesNothingElse(t *testing.T) {
 // steps per sweep, the intermediate frame too) are the fields one step at a time gives, in
 // step order; a growth spike never reaches an earlier frame.
 func TestHistoryAndFramesAreBitIdentical(t *testing.T) {
+	defer forceBlocking()()
 	r := rand.New(rand.NewPCG(13, 14))
 	for i := 0; i < 120; i++ {
 		c := randomConfig(r)
@@ -311,4 +314,12 @@ func TestHistoryAndFramesAreBitIdentical(t *testing.T) {
 			t.Logf("%+v: no spike", c)
 		}
 	}
+}
+
+// forceBlocking runs two steps per sweep on every grid size until the returned function
+// restores the threshold.
+func forceBlocking() func() {
+	old := blockFrom
+	blockFrom = 0
+	return func() { blockFrom = old }
 }

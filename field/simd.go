@@ -41,6 +41,7 @@ type diffArgs struct {
 	swapped             int      // 80: Dirichlet, the right neighbour first
 	edges               edgeNeighbours
 	clamped, nan        int // 152, 160: outputs
+	rows                int // 168: consecutive rows, n cells apart
 }
 
 func newDiffArgs(n int, alpha float64, bc Boundary) diffArgs {
@@ -53,12 +54,18 @@ func newDiffArgs(n int, alpha float64, bc Boundary) diffArgs {
 
 // run computes out from the rows (each at least n long); noise may be nil.
 func (t *diffArgs) run(out, up, mid, down, noise []float64, cnt *stepCounts) {
+	t.runRows(1, out, up, mid, down, noise, cnt)
+}
+
+// runRows computes rows consecutive rows: out, up, mid, down and noise hold rows·n cells,
+// the first row's and those after it (up and down are mid one row before and after).
+func (t *diffArgs) runRows(rows int, out, up, mid, down, noise []float64, cnt *stepCounts) {
 	p := *t
-	n := p.n
-	_, _, _, _ = out[n-1], up[n-1], mid[n-1], down[n-1]
-	p.out, p.u, p.d, p.m, p.nz = &out[0], &up[0], &down[0], &mid[0], nil
+	m := rows * p.n
+	_, _, _, _ = out[m-1], up[m-1], mid[m-1], down[m-1]
+	p.out, p.u, p.d, p.m, p.nz, p.rows = &out[0], &up[0], &down[0], &mid[0], nil, rows
 	if noise != nil {
-		_ = noise[n-1]
+		_ = noise[m-1]
 		p.nz = &noise[0]
 	}
 	diffuseRowAVX2(&p)

@@ -96,8 +96,9 @@
 
 // func diffuseRowAVX2(p *diffArgs)
 //
-// One row of diffuseRow: out = clamp(m + α·L + nz) for n ≥ 6 cells; nz may be nil. See
-// diffArgs for the layout; the counts are written to p.clamped and p.nan.
+// p.rows ≥ 1 consecutive rows of diffuseRow: out = clamp(m + α·L + nz) for n ≥ 6 cells; nz
+// may be nil. Each row's pointers are the previous row's plus n cells. See diffArgs for the
+// layout; the counts are written to p.clamped and p.nan.
 TEXT ·diffuseRowAVX2(SB), NOSPLIT, $0-8
 	MOVQ         p+0(FP), AX
 	MOVQ         0(AX), DI               // out
@@ -111,8 +112,11 @@ TEXT ·diffuseRowAVX2(SB), NOSPLIT, $0-8
 	VBROADCASTSD 72(AX), Y12             // upper bound
 	MOVQ         $0, 152(AX)
 	MOVQ         $0, 160(AX)
-	MOVQ         40(AX), R10
-	DECQ         R10                     // n − 1
+	MOVQ         168(AX), BX             // rows
+
+drow:
+	MOVQ 40(AX), R10
+	DECQ R10                             // n − 1
 
 	// The edges: lane 0 is cell 0, lane 1 cell n−1.
 	EDGE2(SI, R10, X6)
@@ -120,7 +124,6 @@ TEXT ·diffuseRowAVX2(SB), NOSPLIT, $0-8
 	NEIGH2(R11, 88, 120, X8)
 	NEIGH2(R11, 104, 136, X9)
 	EDGE2(R11, R10, X10)
-	XORQ  BX, BX
 	TESTQ R12, R12
 	JZ    dedge
 	EDGE2(R12, R10, X11)
@@ -196,6 +199,21 @@ dtail:
 	JMP   dloop
 
 ddone:
+	// The next row: every row one row further on.
+	DECQ  BX
+	JZ    dexit
+	MOVQ  40(AX), R13
+	SHLQ  $3, R13
+	ADDQ  R13, DI
+	ADDQ  R13, SI
+	ADDQ  R13, R8
+	ADDQ  R13, R11
+	TESTQ R12, R12
+	JZ    drow
+	ADDQ  R13, R12
+	JMP   drow
+
+dexit:
 	VZEROUPPER
 	RET
 

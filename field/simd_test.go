@@ -124,6 +124,7 @@ func TestSimdLayout(t *testing.T) {
 		{"diffArgs.edges", unsafe.Offsetof(d.edges), 88},
 		{"diffArgs.clamped", unsafe.Offsetof(d.clamped), 152},
 		{"diffArgs.nan", unsafe.Offsetof(d.nan), 160},
+		{"diffArgs.rows", unsafe.Offsetof(d.rows), 168},
 		{"reactArgs.n", unsafe.Offsetof(r.n), 64},
 		{"reactArgs.flags", unsafe.Offsetof(r.flags), 120},
 		{"reactArgs.edges", unsafe.Offsetof(r.edges), 128},

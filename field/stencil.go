@@ -332,6 +332,20 @@ func (k *kernel) prepareReact() {
 	}
 }
 
+// plainRows returns the end of the run of rows from r (before r1) whose neighbours are the
+// rows before and after them in the grid, unpatched, when the row kernel applies; r
+// otherwise.
+func (k *kernel) plainRows(r, r1 int) int {
+	if !k.fastRows() {
+		return r
+	}
+	e := r
+	for e < r1 && e >= 1 && e <= k.n-2 && (k.patchRow < 0 || e < k.patchRow-1 || e > k.patchRow+1) {
+		e++
+	}
+	return e
+}
+
 // rowStep is diffuseRow for worker w.
 func (k *kernel) rowStep(w int, out, up, mid, down, noise []float64, cnt *stepCounts) {
 	if k.fastRows() {
@@ -417,6 +431,16 @@ func (k *kernel) diffuse(workers int) stepCounts {
 		n := k.n
 		for r := r0; r < r1; r++ {
 			off := r * n
+			if e := k.plainRows(r, r1); e > r+1 {
+				// Rows r … e−1 in one call of the row kernel.
+				var nz []float64
+				if k.noise != nil {
+					nz = k.noise[off : e*n]
+				}
+				k.dargs[w].runRows(e-r, k.v.next[off:e*n], k.v.cur[off-n:(e-1)*n], k.v.cur[off:e*n], k.v.cur[off+n:(e+1)*n], nz, &c)
+				r = e - 1
+				continue
+			}
 			up, down := k.fieldNeighbours(r)
 			var nz []float64
 			if k.noise != nil {
