@@ -323,3 +323,32 @@ func forceBlocking() func() {
 	blockFrom = 0
 	return func() { blockFrom = old }
 }
+
+// The engine's activator and inhibitor, advanced beside the field by the row kernels in quiet
+// steps, end with the means the coupled step (the scalar code) gives, on every boundary.
+func TestQuietReactionMeansMatchCoupled(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for i := 0; i < 80; i++ {
+		c := randomConfig(r)
+		c.TuringEnabled = true
+		c.GridSize = []int{4, 6, 7, 9, 16, 33, 64}[r.IntN(7)]
+		forceWorkers = 1 + r.IntN(2)
+		fast, err := Run(c)
+		disableQuietBound = true
+		slow, _ := Run(c)
+		disableQuietBound, forceWorkers = false, 0
+		if err != nil {
+			t.Fatal(err)
+		}
+		fm, sm := fast.Metrics, slow.Metrics
+		if math.Float64bits(fm.ActivatorMean) != math.Float64bits(sm.ActivatorMean) ||
+			math.Float64bits(fm.InhibitorMean) != math.Float64bits(sm.InhibitorMean) {
+			t.Fatalf("%+v: means (%v, %v), coupled (%v, %v)", c, fm.ActivatorMean, fm.InhibitorMean, sm.ActivatorMean, sm.InhibitorMean)
+		}
+		for j := range slow.Field {
+			if math.Float64bits(fast.Field[j]) != math.Float64bits(slow.Field[j]) {
+				t.Fatalf("%+v: field differs at %d", c, j)
+			}
+		}
+	}
+}

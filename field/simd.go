@@ -86,6 +86,7 @@ type reactArgs struct {
 	nanA, nanI                int       // 224, 232: outputs
 	leftOver, inTail          int       // 240, 248: the kernel's own
 	saveA, saveI              [4]int64  // 256, 288: the kernel's own
+	rows                      int       // 320: consecutive rows, n cells apart (consumed)
 }
 
 const (
@@ -112,12 +113,18 @@ func newReactArgs(n int, re *reaction, bc Boundary) reactArgs {
 
 // run advances one row (each slice at least n long).
 func (t *reactArgs) run(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, cnt *stepCounts) {
+	t.runRows(1, aOut, iOut, aUp, a, aDown, iUp, in, iDown, cnt)
+}
+
+// runRows advances rows consecutive rows: every slice holds rows·n cells, the first row's and
+// those after it.
+func (t *reactArgs) runRows(rows int, aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, cnt *stepCounts) {
 	p := *t
-	n := p.n
-	_, _, _, _, _ = aOut[n-1], iOut[n-1], aUp[n-1], a[n-1], aDown[n-1]
-	_, _, _ = iUp[n-1], in[n-1], iDown[n-1]
+	m := rows * p.n
+	_, _, _, _, _ = aOut[m-1], iOut[m-1], aUp[m-1], a[m-1], aDown[m-1]
+	_, _, _ = iUp[m-1], in[m-1], iDown[m-1]
 	p.aOut, p.iOut, p.aUp, p.aDown, p.aMid = &aOut[0], &iOut[0], &aUp[0], &aDown[0], &a[0]
-	p.iUp, p.iDown, p.iMid = &iUp[0], &iDown[0], &in[0]
+	p.iUp, p.iDown, p.iMid, p.rows = &iUp[0], &iDown[0], &in[0], rows
 	reactRowAVX2(&p)
 	cnt.nanA += p.nanA
 	cnt.nanI += p.nanI

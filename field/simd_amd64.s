@@ -298,8 +298,9 @@ dexit:
 
 // func reactRowAVX2(p *reactArgs)
 //
-// One row of the activator–inhibitor step without the Turing kick, n ≥ 6 cells; see
-// reactArgs for the layout. The NaN counts are written to p.nanA and p.nanI.
+// p.rows ≥ 1 consecutive rows of the activator–inhibitor step without the Turing kick, n ≥ 6
+// cells; each row's pointers are the previous row's plus n cells. See reactArgs for the
+// layout. The NaN counts are written to p.nanA and p.nanI.
 TEXT ·reactRowAVX2(SB), NOSPLIT, $0-8
 	MOVQ         p+0(FP), AX
 	VBROADCASTSD 72(AX), Y8
@@ -309,8 +310,6 @@ TEXT ·reactRowAVX2(SB), NOSPLIT, $0-8
 	VBROADCASTSD 104(AX), Y14            // 4
 	VBROADCASTSD 112(AX), Y13            // 1
 	VXORPD       Y12, Y12, Y12
-	VPXOR        Y15, Y15, Y15
-	VPXOR        Y7, Y7, Y7
 	MOVQ         0(AX), DI               // activator out
 	MOVQ         8(AX), BX               // inhibitor out
 	MOVQ         16(AX), SI              // activator up
@@ -319,8 +318,14 @@ TEXT ·reactRowAVX2(SB), NOSPLIT, $0-8
 	MOVQ         40(AX), R10             // inhibitor up
 	MOVQ         48(AX), R11             // inhibitor down
 	MOVQ         56(AX), R12             // inhibitor mid
-	MOVQ         64(AX), DX
-	DECQ         DX                      // n − 1
+	MOVQ         $0, 224(AX)
+	MOVQ         $0, 232(AX)
+
+rrow:
+	VPXOR Y15, Y15, Y15
+	VPXOR Y7, Y7, Y7
+	MOVQ  64(AX), DX
+	DECQ  DX                             // n − 1
 
 	// The edges: lane 0 is cell 0, lane 1 cell n−1.
 	EDGE2(SI, DX, X0)
@@ -428,11 +433,30 @@ rsum:
 	VPADDQ       X5, X15, X15
 	VPSHUFD      $0x4E, X15, X5
 	VPADDQ       X5, X15, X15
-	VMOVQ        X15, 224(AX)
+	VMOVQ        X15, R13
+	ADDQ         R13, 224(AX)
 	VEXTRACTI128 $1, Y7, X5
 	VPADDQ       X5, X7, X7
 	VPSHUFD      $0x4E, X7, X5
 	VPADDQ       X5, X7, X7
-	VMOVQ        X7, 232(AX)
+	VMOVQ        X7, R13
+	ADDQ         R13, 232(AX)
+
+	// The next row: every row one row further on.
+	DECQ 320(AX)
+	JZ   rexit
+	MOVQ 64(AX), R13
+	SHLQ $3, R13
+	ADDQ R13, DI
+	ADDQ R13, BX
+	ADDQ R13, SI
+	ADDQ R13, R8
+	ADDQ R13, R9
+	ADDQ R13, R10
+	ADDQ R13, R11
+	ADDQ R13, R12
+	JMP  rrow
+
+rexit:
 	VZEROUPPER
 	RET

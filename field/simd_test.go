@@ -133,6 +133,7 @@ func TestSimdLayout(t *testing.T) {
 		{"reactArgs.leftOver", unsafe.Offsetof(r.leftOver), 240},
 		{"reactArgs.saveA", unsafe.Offsetof(r.saveA), 256},
 		{"reactArgs.saveI", unsafe.Offsetof(r.saveI), 288},
+		{"reactArgs.rows", unsafe.Offsetof(r.rows), 320},
 		{"edgeNeighbours.maskFirst", unsafe.Offsetof(d.edges.maskFirst), 32},
 	} {
 		if c.got != c.want {

@@ -346,6 +346,15 @@ func (k *kernel) plainRows(r, r1 int) int {
 	return e
 }
 
+// interiorRows returns the end of the run of rows from r (before r1) that are neither the
+// first nor the last row, r if there is none.
+func (k *kernel) interiorRows(r, r1 int) int {
+	if r < 1 {
+		return r
+	}
+	return max(r, min(r1, k.n-1))
+}
+
 // rowStep is diffuseRow for worker w.
 func (k *kernel) rowStep(w int, out, up, mid, down, noise []float64, cnt *stepCounts) {
 	if k.fastRows() {
@@ -475,6 +484,14 @@ func (k *kernel) reactRows(w, r0, r1 int, v []float64, c *stepCounts) {
 		off := r * n
 		a, in := k.act.cur[off:off+n], k.inh.cur[off:off+n]
 		if v == nil && len(k.rargs) > w {
+			if e := k.interiorRows(r, r1); e > r+1 {
+				// Rows r … e−1 in one call of the row kernel.
+				ac, ic := k.act.cur, k.inh.cur
+				k.rargs[w].runRows(e-r, k.act.next[off:e*n], k.inh.next[off:e*n],
+					ac[off-n:(e-1)*n], ac[off:e*n], ac[off+n:(e+1)*n], ic[off-n:(e-1)*n], ic[off:e*n], ic[off+n:(e+1)*n], c)
+				r = e - 1
+				continue
+			}
 			aUp, aDown := k.neighbours(k.act.cur, r)
 			iUp, iDown := k.neighbours(k.inh.cur, r)
 			k.rargs[w].run(k.act.next[off:off+n], k.inh.next[off:off+n], aUp, a, aDown, iUp, in, iDown, c)
