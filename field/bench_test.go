@@ -1,6 +1,7 @@
 package field
 
 import (
+	"fmt"
 	"testing"
 
 	"mfn/rng"
@@ -37,5 +38,28 @@ func BenchmarkEngineDefaultHistory(b *testing.B) {
 		if _, err := RunWithHistory(c); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkFieldSteps times the legacy path's field-only steps alone (no initial draws) on
+// large grids and reports cell-steps per second; run it with -cpu 1,2 for the scaling from
+// one core to two (the kernel splits rows between GOMAXPROCS workers).
+func BenchmarkFieldSteps(b *testing.B) {
+	for _, n := range []int{256, 512, 1024, 2048} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			const steps = 10
+			g := rng.New(42)
+			k := newKernel(n, Periodic)
+			k.alpha = DefaultLegacy().Alpha
+			g.FillNormal(k.v.cur, initMeanV, initStdV)
+			st := &stepper{g: g, k: k, spikeP: 0.25}
+			for b.Loop() {
+				if err := st.run(steps); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)*steps*float64(n*n)/b.Elapsed().Seconds(), "cell-steps/s")
+			b.ReportMetric(float64(k.workers), "workers")
+		})
 	}
 }
