@@ -63,3 +63,34 @@ func BenchmarkFieldSteps(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFieldStepKinds compares, on one worker, one field-only step per sweep (many rows
+// per kernel call) with two steps per sweep, in ns per cell-step: the grid side from which
+// the second pays is blockFrom.
+func BenchmarkFieldStepKinds(b *testing.B) {
+	for _, n := range []int{64, 256, 512, 1024, 2048} {
+		for _, pairs := range []bool{false, true} {
+			name := fmt.Sprintf("n=%d/single", n)
+			if pairs {
+				name = fmt.Sprintf("n=%d/pairs", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				k := newKernel(n, Periodic)
+				k.alpha, k.workers = DefaultLegacy().Alpha, 1
+				rng.New(42).FillNormal(k.v.cur, initMeanV, initStdV)
+				steps := max(2, (1<<22)/(n*n)*2)
+				for b.Loop() {
+					for s := 0; s < steps; s += 2 {
+						if pairs {
+							k.diffuse2(1, nil)
+						} else {
+							k.diffuse(1)
+							k.diffuse(1)
+						}
+					}
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1e9/(float64(b.N)*float64(steps)*float64(n*n)), "ns/cell-step")
+			})
+		}
+	}
+}
