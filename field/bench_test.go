@@ -65,27 +65,30 @@ func BenchmarkFieldSteps(b *testing.B) {
 }
 
 // BenchmarkFieldStepKinds compares, on one worker, one field-only step per sweep (many rows
-// per kernel call) with two steps per sweep, in ns per cell-step: the grid side from which
-// the second pays is blockFrom.
+// per kernel call), two steps per sweep and deepSteps per sweep, in ns per cell-step: the
+// grid sides from which the others pay are blockFrom and deepFrom.
 func BenchmarkFieldStepKinds(b *testing.B) {
 	for _, n := range []int{64, 256, 512, 1024, 2048} {
-		for _, pairs := range []bool{false, true} {
-			name := fmt.Sprintf("n=%d/single", n)
-			if pairs {
-				name = fmt.Sprintf("n=%d/pairs", n)
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, kind := range []string{"single", "pairs", "deep"} {
+			b.Run(fmt.Sprintf("n=%d/%s", n, kind), func(b *testing.B) {
 				k := newKernel(n, Periodic)
 				k.alpha, k.workers = DefaultLegacy().Alpha, 1
 				rng.New(42).FillNormal(k.v.cur, initMeanV, initStdV)
-				steps := max(2, (1<<22)/(n*n)*2)
+				steps := max(deepSteps, (1<<22)/(n*n)*deepSteps)
+				var none [deepSteps - 1]*Spike
 				for b.Loop() {
-					for s := 0; s < steps; s += 2 {
-						if pairs {
-							k.diffuse2(1, nil)
-						} else {
-							k.diffuse(1)
-							k.diffuse(1)
+					for s := 0; s < steps; s += deepSteps {
+						switch kind {
+						case "single":
+							for range deepSteps {
+								k.diffuse(1)
+							}
+						case "pairs":
+							for range deepSteps / 2 {
+								k.diffuse2(1, nil)
+							}
+						case "deep":
+							k.diffuseDeep(1, &none)
 						}
 					}
 				}

@@ -163,3 +163,148 @@ func (st *stepper) target(s int) {
 		st.k.v.next = st.historyFrame(s)
 	}
 }
+
+// deepSteps is the number of steps per sweep of the deep temporal blocking, used from
+// deepFrom on (tests lower it): each band keeps deepSteps−1 rings of three rows, one per
+// intermediate step, so the grid is read and written once per deepSteps steps.
+const deepSteps = 4
+
+var deepFrom = 1024
+
+// deepOK says whether the field-only steps from now on may run deepSteps per sweep: a large
+// grid, and bands whose windows (the band and deepSteps−1 rows either side) do not wrap onto
+// themselves.
+func (k *kernel) deepOK(workers int) bool {
+	per := (k.n + workers - 1) / workers
+	return k.n >= deepFrom && per+2*(deepSteps-1) <= k.n && k.n >= 2
+}
+
+// diffuseDeep advances the field deepSteps steps in one sweep. The first step's spike has
+// already been added (the patch row); spikes[j−1], if not nil, is the spike of step j (1 …
+// deepSteps−1), added to the field after step j−1 before it diffuses. It returns the counts
+// of all the steps together.
+func (k *kernel) diffuseDeep(workers int, spikes *[deepSteps - 1]*Spike) stepCounts {
+	if len(k.deep) < workers {
+		k.deep = make([][]float64, workers)
+		for w := range k.deep {
+			k.deep[w] = make([]float64, (deepSteps-1)*3*k.n)
+		}
+	}
+	k.prepareDiffuse()
+	cnt := k.parallel(workers, func(w, r0, r1 int) stepCounts {
+		var c stepCounts
+		k.bandDeep(w, r0, r1, spikes, k.deep[w], &c)
+		return c
+	})
+	k.v.swap()
+	k.patchRow = -1
+	return cnt
+}
+
+// bandDeep computes rows [r0, r1) of the field deepSteps steps ahead as a wavefront: row i of
+// level 1 (the field after the first step), then row i−1 of level 2, …, row i−deepSteps+1 of
+// the last level, into v.next. Rows are virtual indices: on a periodic grid they wrap, on the
+// others the windows stop at the grid's edge and the boundary supplies the missing neighbour.
+// Rows outside [r0, r1) are the neighbour bands' and are counted apart (discarded).
+func (k *kernel) bandDeep(w, r0, r1 int, spikes *[deepSteps - 1]*Spike, rings []float64, c *stepCounts) {
+	if r0 >= r1 {
+		return
+	}
+	n, T := k.n, deepSteps
+	periodic := k.bc == Periodic
+	wrap := func(v int) int {
+		if periodic {
+			return ((v % n) + n) % n
+		}
+		return v
+	}
+	slot := func(j, v int) []float64 { // level j ≥ 1, row v
+		off := ((j-1)*3 + ((v%3)+3)%3) * n
+		return rings[off : off+n]
+	}
+	row := func(j, v int) []float64 {
+		if j == 0 {
+			return k.fieldRow(wrap(v))
+		}
+		return slot(j, v)
+	}
+	// The rows of level j−1 around row v of level j.
+	around := func(j, v int) (up, down []float64) {
+		switch {
+		case periodic || (v > 0 && v < n-1):
+			return row(j-1, v-1), row(j-1, v+1)
+		}
+		edge := func(inside int) []float64 {
+			if k.bc == Neumann {
+				return row(j-1, inside)
+			}
+			return k.zero
+		}
+		up, down = edge(v), edge(v)
+		if v > 0 {
+			up = row(j-1, v-1)
+		}
+		if v < n-1 {
+			down = row(j-1, v+1)
+		}
+		if n == 1 {
+			up, down = edge(0), edge(0)
+		}
+		return up, down
+	}
+	window := func(j int) (lo, hi int) {
+		lo, hi = r0-(T-j), r1+(T-j)
+		if !periodic {
+			lo, hi = max(lo, 0), min(hi, n)
+		}
+		return lo, hi
+	}
+	var halo stepCounts
+	lo1, hi1 := window(1)
+	for i := lo1; i < hi1+T-1; i++ {
+		for j := 1; j <= T; j++ {
+			v := i - (j - 1)
+			if lo, hi := window(j); v < lo || v >= hi {
+				continue
+			}
+			up, down := around(j, v)
+			cnt := &halo
+			if v >= r0 && v < r1 {
+				cnt = c
+			}
+			var out []float64
+			if j == T {
+				out = k.v.next[v*n : v*n+n]
+			} else {
+				out = slot(j, v)
+			}
+			k.rowStep(w, out, up, row(j-1, v), down, nil, cnt)
+			if j < T {
+				if sp := spikes[j-1]; sp != nil && sp.Row == wrap(v) {
+					out[sp.Col] += sp.Magnitude
+				}
+			}
+		}
+	}
+}
+
+// deep runs steps t … t+deepSteps−1 in one sweep: the growth draws of all of them in step
+// order, the sweep, the check.
+func (st *stepper) deep(t int) error {
+	k := st.k
+	if first, ok := st.drawSpike(t); ok {
+		k.addSpike(first)
+	}
+	var spikes [deepSteps - 1]*Spike
+	for j := range spikes {
+		if sp, ok := st.drawSpike(t + 1 + j); ok {
+			spikes[j] = &sp
+		}
+	}
+	c := k.diffuseDeep(k.workers, &spikes)
+	st.total.add(c)
+	if st.checkStability {
+		return st.stable(t, c)
+	}
+	return nil
+}

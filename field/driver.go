@@ -107,6 +107,11 @@ func (st *stepper) run(steps int) error {
 		var err error
 		t := s
 		if k.noise == nil && !disableBlocking && k.n >= blockFrom {
+			if st.frame == nil && st.history == nil && k.deepOK(k.workers) {
+				for ; t+deepSteps-1 < s+quiet && err == nil; t += deepSteps {
+					err = st.deep(t)
+				}
+			}
 			// Pairs of steps in one sweep; the odd step left over runs alone below.
 			for ; t+1 < s+quiet && err == nil; t += 2 {
 				err = st.pair(t)

@@ -352,3 +352,53 @@ func TestQuietReactionMeansMatchCoupled(t *testing.T) {
 		}
 	}
 }
+
+// Four steps per sweep (the deep blocking of large grids, forced here on small ones) give the
+// bits and the clamp counts of one step at a time, on every boundary, band split and spike
+// pattern, with α up to 1 on the legacy path so that the clamp fires.
+func TestDeepBlockedStepsAreBitIdentical(t *testing.T) {
+	oldBlock, oldDeep := blockFrom, deepFrom
+	blockFrom, deepFrom = 0, 0
+	defer func() { blockFrom, deepFrom = oldBlock, oldDeep }()
+	r := rand.New(rand.NewPCG(17, 18))
+	deep, clamped := 0, 0
+	for i := 0; i < 150; i++ {
+		c := randomConfig(r)
+		c.QuantumJitter = false
+		c.GridSize = []int{6, 9, 16, 33, 64, 100, 190}[r.IntN(7)]
+		c.Steps = 1 + r.IntN(30)
+		c.SpikeProbability = r.Float64()
+		forceWorkers = 1 + r.IntN(3)
+		if newKernel(c.GridSize, c.Boundary).deepOK(forceWorkers) && c.Steps >= deepSteps {
+			deep++
+		}
+		fast, err := Run(c)
+		disableBlocking = true
+		slow, _ := Run(c)
+		disableBlocking = false
+		p := DefaultLegacy()
+		p.GridSize, p.Steps, p.Alpha = c.GridSize, c.Steps, 0.5+r.Float64()*0.5
+		lfast, _ := simulateLegacySeed(uint64(i), p)
+		disableBlocking = true
+		lslow, _ := simulateLegacySeed(uint64(i), p)
+		disableBlocking, forceWorkers = false, 0
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast.ClampingEvents != slow.ClampingEvents || fast.GrowthEvents != slow.GrowthEvents || lfast.ClampingEvents != lslow.ClampingEvents {
+			t.Fatalf("%+v: counts differ", c)
+		}
+		clamped += lslow.ClampingEvents
+		for j := range slow.Field {
+			if math.Float64bits(fast.Field[j]) != math.Float64bits(slow.Field[j]) {
+				t.Fatalf("%+v: field differs at %d", c, j)
+			}
+			if math.Float64bits(lfast.Field[j]) != math.Float64bits(lslow.Field[j]) {
+				t.Fatalf("legacy %+v: field differs at %d", p, j)
+			}
+		}
+	}
+	if deep < 50 || clamped == 0 {
+		t.Fatalf("only %d runs took the deep path, %d clamps: the comparison proves little", deep, clamped)
+	}
+}

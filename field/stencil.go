@@ -274,6 +274,8 @@ type kernel struct {
 	// midOut, when not nil, receives the intermediate field of diffuse2 (the first of its
 	// two steps), for a history or a per-step callback; mid is its buffer for the callback.
 	midOut, mid []float64
+	// deep holds each worker's rings for diffuseDeep.
+	deep [][]float64
 }
 
 // addSpike adds a growth spike to the current field through the patch row.
