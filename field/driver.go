@@ -42,6 +42,11 @@ func (re *reaction) quietSteps(m float64, limit int) int {
 // disableBlocking makes every field-only step run alone (tests compare both ways).
 var disableBlocking bool
 
+// blockFrom is the grid side from which field-only steps run two per sweep: below it the
+// grid is cache-resident and one step over many rows per kernel call is cheaper (tests
+// lower it to compare both ways).
+var blockFrom = 1024
+
 // disableQuietBound makes every Turing step a coupled step (tests compare both ways).
 var disableQuietBound bool
 
@@ -65,6 +70,9 @@ type stepper struct {
 
 	spikes []Spike
 	total  stepCounts
+	// history, when not nil, receives the field after step s at s·N² (steps·N² values): the
+	// kernel writes each step's field there directly.
+	history []float64
 }
 
 func (st *stepper) run(steps int) error {
@@ -106,22 +114,15 @@ func (st *stepper) run(steps int) error {
 		}
 		var err error
 		t := s
-		if k.noise == nil && st.frame == nil && !disableBlocking {
+		if k.noise == nil && !disableBlocking && k.n >= blockFrom {
+			if st.frame == nil && st.history == nil && k.deepOK(k.workers) {
+				for ; t+deepSteps-1 < s+quiet && err == nil; t += deepSteps {
+					err = st.deep(t)
+				}
+			}
 			// Pairs of steps in one sweep; the odd step left over runs alone below.
 			for ; t+1 < s+quiet && err == nil; t += 2 {
-				if first, ok := st.drawSpike(t); ok {
-					k.v.cur[first.Row*k.n+first.Col] += first.Magnitude
-				}
-				second, ok := st.drawSpike(t + 1)
-				var sp *Spike
-				if ok {
-					sp = &second
-				}
-				c := k.diffuse2(k.workers, sp)
-				st.total.add(c)
-				if st.checkStability {
-					err = st.stable(t, c)
-				}
+				err = st.pair(t)
 			}
 		}
 		for ; t < s+quiet && err == nil; t++ {
@@ -147,8 +148,9 @@ func (st *stepper) run(steps int) error {
 func (st *stepper) step(s int, advance func() stepCounts) error {
 	k := st.k
 	if sp, ok := st.drawSpike(s); ok {
-		k.v.cur[sp.Row*k.n+sp.Col] += sp.Magnitude
+		k.addSpike(sp)
 	}
+	st.target(s)
 	if k.noise != nil {
 		st.fillNoise()
 	}

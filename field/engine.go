@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"mfn/npexact"
 	"mfn/rng"
@@ -156,23 +157,17 @@ func (e *Engine) simulate(steps int, turingEnabled bool, o RunOptions) (*EngineR
 		k.initReaction(g)
 	}
 	run := &EngineRun{N: n}
-	record := frame
-	if withHistory {
-		if cap(o.HistoryBuffer) >= steps*n*n {
-			run.History = o.HistoryBuffer[:0]
-		} else {
-			run.History = make([]float64, 0, steps*n*n)
-		}
-		record = func(s int, f []float64) error {
-			run.History = append(run.History, f...)
-			if frame != nil {
-				return frame(s, f)
-			}
-			return nil
-		}
-	}
 	st := c.newStepper(g, k, turingEnabled)
-	st.frame = record
+	st.frame = frame
+	if withHistory {
+		// The kernel writes every step's field straight into its frame of the history.
+		if cap(o.HistoryBuffer) >= steps*n*n {
+			run.History = o.HistoryBuffer[:steps*n*n]
+		} else {
+			run.History = make([]float64, steps*n*n)
+		}
+		st.history = run.History
+	}
 	m := &run.Metrics
 	m.StepsToInstability = -1
 	err := st.run(steps)
@@ -189,6 +184,9 @@ func (e *Engine) simulate(steps int, turingEnabled bool, o RunOptions) (*EngineR
 	m.ClampingEvents = st.total.clamped
 	run.Spikes = st.spikes
 	run.Field = k.v.cur
+	if withHistory {
+		run.Field = slices.Clone(k.v.cur) // not a view of the last frame
+	}
 	m.FieldMinV, m.FieldMaxV = npexact.MinMax(k.v.cur)
 	m.FieldMeanV = npexact.Mean(k.v.cur)
 	m.FieldStdV = npexact.Std(k.v.cur)

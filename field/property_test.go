@@ -179,6 +179,7 @@ func TestQuietBoundIsSound(t *testing.T) {
 // Two steps per sweep must give the bits of one step at a time, on every boundary, grid size
 // (including tiny grids and split bands) and spike pattern.
 func TestBlockedStepsAreBitIdentical(t *testing.T) {
+	defer forceBlocking()()
 	r := rand.New(rand.NewPCG(7, 8))
 	for i := 0; i < 150; i++ {
 		c := randomConfig(r)
@@ -207,6 +208,7 @@ func TestBlockedStepsAreBitIdentical(t *testing.T) {
 
 // The same with the legacy path at α up to 1, where the clamp fires and is counted.
 func TestBlockedStepsCountClamps(t *testing.T) {
+	defer forceBlocking()()
 	r := rand.New(rand.NewPCG(9, 10))
 	clamped := 0
 	for i := 0; i < 60; i++ {
@@ -260,5 +262,143 @@ func TestSkipReactionMeansChangesNothingElse(t *testing.T) {
 	}
 	if skipped < 40 {
 		t.Fatalf("only %d of 80 runs skipped the reaction", skipped)
+	}
+}
+
+// The history written in place by the kernel and the frames handed to a callback (with two
+// steps per sweep, the intermediate frame too) are the fields one step at a time gives, in
+// step order; a growth spike never reaches an earlier frame.
+func TestHistoryAndFramesAreBitIdentical(t *testing.T) {
+	defer forceBlocking()()
+	r := rand.New(rand.NewPCG(13, 14))
+	for i := 0; i < 120; i++ {
+		c := randomConfig(r)
+		c.GridSize = []int{4, 5, 7, 16, 33, 64, 100}[r.IntN(7)]
+		c.SpikeProbability = 0.2 + 0.8*r.Float64()
+		forceWorkers = 1 + r.IntN(3)
+		collect := func(frames *[]float64, next *int) Frame {
+			return func(s int, f []float64) error {
+				if s != *next {
+					t.Fatalf("%+v: frame %d, want %d", c, s, *next)
+				}
+				*next++
+				*frames = append(*frames, f...)
+				return nil
+			}
+		}
+		var fastFrames, slowFrames []float64
+		var fastNext, slowNext int
+		hist, err := RunWith(c, RunOptions{History: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		streamed, _ := RunWith(c, RunOptions{Frame: collect(&fastFrames, &fastNext)})
+		disableBlocking = true
+		slow, _ := RunWith(c, RunOptions{Frame: collect(&slowFrames, &slowNext)})
+		disableBlocking, forceWorkers = false, 0
+		if len(slowFrames) != len(hist.History) || len(fastFrames) != len(hist.History) {
+			t.Fatalf("%+v: %d, %d and %d values", c, len(slowFrames), len(fastFrames), len(hist.History))
+		}
+		for j := range slowFrames {
+			w := math.Float64bits(slowFrames[j])
+			if math.Float64bits(hist.History[j]) != w || math.Float64bits(fastFrames[j]) != w {
+				t.Fatalf("%+v: value %d (frame %d) differs", c, j, j/(c.GridSize*c.GridSize))
+			}
+		}
+		for j := range slow.Field {
+			if math.Float64bits(hist.Field[j]) != math.Float64bits(slow.Field[j]) || math.Float64bits(streamed.Field[j]) != math.Float64bits(slow.Field[j]) {
+				t.Fatalf("%+v: final field differs at %d", c, j)
+			}
+		}
+		if hist.GrowthEvents == 0 && c.Steps > 10 {
+			t.Logf("%+v: no spike", c)
+		}
+	}
+}
+
+// forceBlocking runs two steps per sweep on every grid size until the returned function
+// restores the threshold.
+func forceBlocking() func() {
+	old := blockFrom
+	blockFrom = 0
+	return func() { blockFrom = old }
+}
+
+// The engine's activator and inhibitor, advanced beside the field by the row kernels in quiet
+// steps, end with the means the coupled step (the scalar code) gives, on every boundary.
+func TestQuietReactionMeansMatchCoupled(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for i := 0; i < 80; i++ {
+		c := randomConfig(r)
+		c.TuringEnabled = true
+		c.GridSize = []int{4, 6, 7, 9, 16, 33, 64}[r.IntN(7)]
+		forceWorkers = 1 + r.IntN(2)
+		fast, err := Run(c)
+		disableQuietBound = true
+		slow, _ := Run(c)
+		disableQuietBound, forceWorkers = false, 0
+		if err != nil {
+			t.Fatal(err)
+		}
+		fm, sm := fast.Metrics, slow.Metrics
+		if math.Float64bits(fm.ActivatorMean) != math.Float64bits(sm.ActivatorMean) ||
+			math.Float64bits(fm.InhibitorMean) != math.Float64bits(sm.InhibitorMean) {
+			t.Fatalf("%+v: means (%v, %v), coupled (%v, %v)", c, fm.ActivatorMean, fm.InhibitorMean, sm.ActivatorMean, sm.InhibitorMean)
+		}
+		for j := range slow.Field {
+			if math.Float64bits(fast.Field[j]) != math.Float64bits(slow.Field[j]) {
+				t.Fatalf("%+v: field differs at %d", c, j)
+			}
+		}
+	}
+}
+
+// Four steps per sweep (the deep blocking of large grids, forced here on small ones) give the
+// bits and the clamp counts of one step at a time, on every boundary, band split and spike
+// pattern, with α up to 1 on the legacy path so that the clamp fires.
+func TestDeepBlockedStepsAreBitIdentical(t *testing.T) {
+	oldBlock, oldDeep := blockFrom, deepFrom
+	blockFrom, deepFrom = 0, 0
+	defer func() { blockFrom, deepFrom = oldBlock, oldDeep }()
+	r := rand.New(rand.NewPCG(17, 18))
+	deep, clamped := 0, 0
+	for i := 0; i < 150; i++ {
+		c := randomConfig(r)
+		c.QuantumJitter = false
+		c.GridSize = []int{6, 9, 16, 33, 64, 100, 190}[r.IntN(7)]
+		c.Steps = 1 + r.IntN(30)
+		c.SpikeProbability = r.Float64()
+		forceWorkers = 1 + r.IntN(3)
+		if newKernel(c.GridSize, c.Boundary).deepOK(forceWorkers) && c.Steps >= deepSteps {
+			deep++
+		}
+		fast, err := Run(c)
+		disableBlocking = true
+		slow, _ := Run(c)
+		disableBlocking = false
+		p := DefaultLegacy()
+		p.GridSize, p.Steps, p.Alpha = c.GridSize, c.Steps, 0.5+r.Float64()*0.5
+		lfast, _ := simulateLegacySeed(uint64(i), p)
+		disableBlocking = true
+		lslow, _ := simulateLegacySeed(uint64(i), p)
+		disableBlocking, forceWorkers = false, 0
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast.ClampingEvents != slow.ClampingEvents || fast.GrowthEvents != slow.GrowthEvents || lfast.ClampingEvents != lslow.ClampingEvents {
+			t.Fatalf("%+v: counts differ", c)
+		}
+		clamped += lslow.ClampingEvents
+		for j := range slow.Field {
+			if math.Float64bits(fast.Field[j]) != math.Float64bits(slow.Field[j]) {
+				t.Fatalf("%+v: field differs at %d", c, j)
+			}
+			if math.Float64bits(lfast.Field[j]) != math.Float64bits(lslow.Field[j]) {
+				t.Fatalf("legacy %+v: field differs at %d", p, j)
+			}
+		}
+	}
+	if deep < 50 || clamped == 0 {
+		t.Fatalf("only %d runs took the deep path, %d clamps: the comparison proves little", deep, clamped)
 	}
 }

@@ -92,6 +92,11 @@ func clampV(x float64, clamped, nan *int) float64 {
 func diffuseRow(out, up, mid, down, noise []float64, alpha float64, bc Boundary, cnt *stepCounts) {
 	n := len(mid)
 	out, up, down = out[:n], up[:n], down[:n]
+	if haveAVX2 && n >= 6 {
+		p := newDiffArgs(n, alpha, bc)
+		p.run(out, up, mid, down, noise, cnt)
+		return
+	}
 	edge := func(c int) {
 		x := mid[c] + float64(alpha*lapAt(up, mid, down, c, bc))
 		if noise != nil {
@@ -111,7 +116,11 @@ func diffuseRow(out, up, mid, down, noise []float64, alpha float64, bc Boundary,
 	m, u, d, o := mid[1:n-1], up[1:n-1], down[1:n-1], out[1:n-1]
 	k := len(o)
 	x3, x4, m, u, d = x3[:k], x4[:k], m[:k], u[:k], d[:k]
-	if noise == nil {
+	var nz []float64
+	if noise != nil {
+		nz = noise[1 : n-1][:k]
+	}
+	if nz == nil {
 		for c := range o {
 			x := m[c] + float64(alpha*((((u[c]+d[c])+x3[c])+x4[c])-float64(4.0*m[c])))
 			if x < clampMinV || x > clampMaxV || x != x {
@@ -121,7 +130,7 @@ func diffuseRow(out, up, mid, down, noise []float64, alpha float64, bc Boundary,
 		}
 		return
 	}
-	nz := noise[1 : n-1][:k]
+	nz = nz[:k]
 	for c := range o {
 		x := m[c] + float64(alpha*((((u[c]+d[c])+x3[c])+x4[c])-float64(4.0*m[c])))
 		x += nz[c]
@@ -146,15 +155,10 @@ type reaction struct {
 func (re *reaction) reactRow(aOut, iOut, a, in, la, li, v []float64, cnt *stepCounts) {
 	n := len(a)
 	aOut, iOut, in, la, li = aOut[:n], iOut[:n], in[:n], la[:n], li[:n]
-	da, di, ra, ri, thr := re.da, re.di, re.ra, re.ri, re.threshold
+	thr := re.threshold
 	for c, ac := range a {
 		ic := in[c]
-		aN := ac + (float64(da*la[c]) + float64(ra*(float64(ac*(1.0-ac))-ic)))
-		src := aN
-		if re.jacobi {
-			src = ac
-		}
-		iN := ic + (float64(di*li[c]) + float64(ri*(src-ic)))
+		aN, iN := re.cell(ac, ic, la[c], li[c])
 		if aN > thr && v != nil {
 			v[c] += turingKickV
 			cnt.activations++
@@ -170,6 +174,39 @@ func (re *reaction) reactRow(aOut, iOut, a, in, la, li, v []float64, cnt *stepCo
 		aOut[c] = clip01(aN)
 		iOut[c] = clip01(iN)
 	}
+}
+
+// cell is the reaction of one cell, given its activator, inhibitor and their Laplacians; the
+// results are not yet clipped.
+func (re *reaction) cell(ac, ic, la, li float64) (aN, iN float64) {
+	aN = ac + (float64(re.da*la) + float64(re.ra*(float64(ac*(1.0-ac))-ic)))
+	src := aN
+	if re.jacobi {
+		src = ac
+	}
+	iN = ic + (float64(re.di*li) + float64(re.ri*(src-ic)))
+	return aN, iN
+}
+
+// reactCell advances cell c of a row without the Turing kick (the edges and the tail of
+// reactRowFast).
+func (re *reaction) reactCell(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, c int, bc Boundary, cnt *stepCounts) {
+	aN, iN := re.cell(a[c], in[c], lapAt(aUp, a, aDown, c, bc), lapAt(iUp, in, iDown, c, bc))
+	if aN != aN {
+		cnt.nanA++
+	}
+	if iN != iN {
+		cnt.nanI++
+	}
+	aOut[c] = clip01(aN)
+	iOut[c] = clip01(iN)
+}
+
+// reactRowFast is reactRow without the kick in the AVX2 kernel, the Laplacians computed on
+// the fly instead of into rows. Rows must have at least 6 cells.
+func (re *reaction) reactRowFast(aOut, iOut, aUp, a, aDown, iUp, in, iDown []float64, bc Boundary, cnt *stepCounts) {
+	p := newReactArgs(len(a), re, bc)
+	p.run(aOut, iOut, aUp, a, aDown, iUp, in, iDown, cnt)
 }
 
 func clip01(x float64) float64 {
@@ -224,10 +261,113 @@ type kernel struct {
 	scratch [][]float64
 	// ring holds three intermediate rows per worker for diffuse2.
 	ring [][]float64
+	// dargs and rargs are the AVX2 kernels' argument blocks per worker (rows of ≥ 6 cells),
+	// made by the first field step and the first reaction step; the field and the reaction
+	// may run on different goroutines, each using only its own.
+	dargs []diffArgs
+	rargs []reactArgs
+	// patch, when patchRow ≥ 0, stands for row patchRow of v.cur: that row with this step's
+	// growth spike added, so that the spike need not be written into v.cur (which may be a
+	// frame of the recorded history).
+	patch    []float64
+	patchRow int
+	// midOut, when not nil, receives the intermediate field of diffuse2 (the first of its
+	// two steps), for a history or a per-step callback; mid is its buffer for the callback.
+	midOut, mid []float64
+	// deep holds each worker's rings for diffuseDeep.
+	deep [][]float64
+}
+
+// addSpike adds a growth spike to the current field through the patch row.
+func (k *kernel) addSpike(sp Spike) {
+	n := k.n
+	if k.patch == nil {
+		k.patch = make([]float64, n)
+	}
+	copy(k.patch, k.v.cur[sp.Row*n:sp.Row*n+n])
+	k.patch[sp.Col] += sp.Magnitude
+	k.patchRow = sp.Row
+}
+
+// fieldRow returns row r of the current field, patched.
+func (k *kernel) fieldRow(r int) []float64 {
+	if r == k.patchRow {
+		return k.patch
+	}
+	return k.v.cur[r*k.n : r*k.n+k.n]
+}
+
+// fieldNeighbours returns the rows above and below row r of the current field, patched.
+func (k *kernel) fieldNeighbours(r int) (up, down []float64) {
+	up, down = k.neighbours(k.v.cur, r)
+	if k.patchRow >= 0 {
+		if u := k.upRow(r); u == k.patchRow {
+			up = k.patch
+		}
+		if d := k.downRow(r); d == k.patchRow {
+			down = k.patch
+		}
+	}
+	return up, down
+}
+
+// fastRows says whether the AVX2 row kernels apply.
+func (k *kernel) fastRows() bool { return haveAVX2 && k.n >= 6 }
+
+// prepareDiffuse makes the field kernel's argument blocks (before the workers start).
+func (k *kernel) prepareDiffuse() {
+	if k.fastRows() && len(k.dargs) < k.workers {
+		k.dargs = make([]diffArgs, k.workers)
+		for w := range k.dargs {
+			k.dargs[w] = newDiffArgs(k.n, k.alpha, k.bc)
+		}
+	}
+}
+
+// prepareReact makes the reaction kernel's argument blocks (before the workers start).
+func (k *kernel) prepareReact() {
+	if k.fastRows() && len(k.rargs) < k.workers {
+		k.rargs = make([]reactArgs, k.workers)
+		for w := range k.rargs {
+			k.rargs[w] = newReactArgs(k.n, &k.re, k.bc)
+		}
+	}
+}
+
+// plainRows returns the end of the run of rows from r (before r1) whose neighbours are the
+// rows before and after them in the grid, unpatched, when the row kernel applies; r
+// otherwise.
+func (k *kernel) plainRows(r, r1 int) int {
+	if !k.fastRows() {
+		return r
+	}
+	e := r
+	for e < r1 && e >= 1 && e <= k.n-2 && (k.patchRow < 0 || e < k.patchRow-1 || e > k.patchRow+1) {
+		e++
+	}
+	return e
+}
+
+// interiorRows returns the end of the run of rows from r (before r1) that are neither the
+// first nor the last row, r if there is none.
+func (k *kernel) interiorRows(r, r1 int) int {
+	if r < 1 {
+		return r
+	}
+	return max(r, min(r1, k.n-1))
+}
+
+// rowStep is diffuseRow for worker w.
+func (k *kernel) rowStep(w int, out, up, mid, down, noise []float64, cnt *stepCounts) {
+	if k.fastRows() {
+		k.dargs[w].run(out, up, mid, down, noise, cnt)
+		return
+	}
+	diffuseRow(out, up, mid, down, noise, k.alpha, k.bc, cnt)
 }
 
 func newKernel(n int, bc Boundary) *kernel {
-	k := &kernel{n: n, bc: bc, zero: make([]float64, n), v: newGrid(n)}
+	k := &kernel{n: n, bc: bc, zero: make([]float64, n), v: newGrid(n), patchRow: -1}
 	k.workers = 1
 	if n*n >= parallelCells && runtime.GOMAXPROCS(0) > 1 {
 		k.workers = min(runtime.GOMAXPROCS(0), n/32)
@@ -296,29 +436,42 @@ func (k *kernel) parallel(workers int, rows func(w, r0, r1 int) stepCounts) step
 
 // diffuse advances the field alone (the Turing kick provably cannot fire this step).
 func (k *kernel) diffuse(workers int) stepCounts {
-	cnt := k.parallel(workers, func(_, r0, r1 int) stepCounts {
+	k.prepareDiffuse()
+	cnt := k.parallel(workers, func(w, r0, r1 int) stepCounts {
 		var c stepCounts
 		n := k.n
 		for r := r0; r < r1; r++ {
 			off := r * n
-			up, down := k.neighbours(k.v.cur, r)
+			if e := k.plainRows(r, r1); e > r+1 {
+				// Rows r … e−1 in one call of the row kernel.
+				var nz []float64
+				if k.noise != nil {
+					nz = k.noise[off : e*n]
+				}
+				k.dargs[w].runRows(e-r, k.v.next[off:e*n], k.v.cur[off-n:(e-1)*n], k.v.cur[off:e*n], k.v.cur[off+n:(e+1)*n], nz, &c)
+				r = e - 1
+				continue
+			}
+			up, down := k.fieldNeighbours(r)
 			var nz []float64
 			if k.noise != nil {
 				nz = k.noise[off : off+n]
 			}
-			diffuseRow(k.v.next[off:off+n], up, k.v.cur[off:off+n], down, nz, k.alpha, k.bc, &c)
+			k.rowStep(w, k.v.next[off:off+n], up, k.fieldRow(r), down, nz, &c)
 		}
 		return c
 	})
 	k.v.swap()
+	k.patchRow = -1
 	return cnt
 }
 
 // react advances the activator and inhibitor alone.
 func (k *kernel) react(workers int) stepCounts {
+	k.prepareReact()
 	cnt := k.parallel(workers, func(w, r0, r1 int) stepCounts {
 		var c stepCounts
-		k.reactRows(r0, r1, nil, k.scratch[w], &c)
+		k.reactRows(w, r0, r1, nil, &c)
 		return c
 	})
 	k.act.swap()
@@ -326,12 +479,26 @@ func (k *kernel) react(workers int) stepCounts {
 	return cnt
 }
 
-func (k *kernel) reactRows(r0, r1 int, v, scratch []float64, c *stepCounts) {
+func (k *kernel) reactRows(w, r0, r1 int, v []float64, c *stepCounts) {
 	n := k.n
-	la, li := scratch[:n], scratch[n:2*n]
+	la, li := k.scratch[w][:n], k.scratch[w][n:2*n]
 	for r := r0; r < r1; r++ {
 		off := r * n
 		a, in := k.act.cur[off:off+n], k.inh.cur[off:off+n]
+		if v == nil && len(k.rargs) > w {
+			if e := k.interiorRows(r, r1); e > r+1 {
+				// Rows r … e−1 in one call of the row kernel.
+				ac, ic := k.act.cur, k.inh.cur
+				k.rargs[w].runRows(e-r, k.act.next[off:e*n], k.inh.next[off:e*n],
+					ac[off-n:(e-1)*n], ac[off:e*n], ac[off+n:(e+1)*n], ic[off-n:(e-1)*n], ic[off:e*n], ic[off+n:(e+1)*n], c)
+				r = e - 1
+				continue
+			}
+			aUp, aDown := k.neighbours(k.act.cur, r)
+			iUp, iDown := k.neighbours(k.inh.cur, r)
+			k.rargs[w].run(k.act.next[off:off+n], k.inh.next[off:off+n], aUp, a, aDown, iUp, in, iDown, c)
+			continue
+		}
 		up, down := k.neighbours(k.act.cur, r)
 		lapRow(la, up, a, down, k.bc)
 		up, down = k.neighbours(k.inh.cur, r)
@@ -353,14 +520,14 @@ func (k *kernel) coupled() stepCounts {
 		lv := k.scratch[w][:n]
 		for r := r0; r < r1; r++ {
 			off := r * n
-			up, down := k.neighbours(k.v.cur, r)
-			mid, out := k.v.cur[off:off+n], k.v.next[off:off+n]
+			up, down := k.fieldNeighbours(r)
+			mid, out := k.fieldRow(r), k.v.next[off:off+n]
 			lapRow(lv, up, mid, down, k.bc)
 			for col := range out {
 				out[col] = mid[col] + float64(k.alpha*lv[col])
 			}
 		}
-		k.reactRows(r0, r1, k.v.next, k.scratch[w], &c)
+		k.reactRows(w, r0, r1, k.v.next, &c)
 		for r := r0; r < r1; r++ {
 			out := k.v.next[r*n : r*n+n]
 			if k.noise != nil {
@@ -376,6 +543,7 @@ func (k *kernel) coupled() stepCounts {
 		return c
 	})
 	k.v.swap()
+	k.patchRow = -1
 	k.act.swap()
 	k.inh.swap()
 	return cnt

@@ -15,6 +15,7 @@ func init() {
 	}{
 		{64, 64, true, false, ""}, {64, 100, true, false, ""}, {128, 100, true, false, ""},
 		{256, 100, true, false, ""}, {512, 50, true, false, ""},
+		{1024, 20, true, false, ""}, {2048, 10, true, false, ""}, // large grids: no reference timing
 		{64, 100, false, false, "-noturing"}, {64, 100, true, true, "-jitter"},
 	} {
 		p := field.DefaultLegacy()
