@@ -153,6 +153,16 @@ func TestChoiceNoReplaceMatchesNumpy(t *testing.T) {
 		{42, 20000, 500, []int64{8305, 18068, 7297, 2318, 8047, 5653, 11764, 14696}},
 		// np.random.default_rng(42).choice(20000, 19990, replace=False)[:8]
 		{42, 20000, 19990, []int64{5113, 17353, 13130, 18233, 12828, 2719, 7842, 14959}},
+		// np.random.default_rng(5).choice(10000, 300, replace=False)[:8]: Floyd (n is not > 10000).
+		{5, 10000, 300, []int64{9711, 2010, 1192, 8624, 7385, 5435, 584, 4151}},
+		// np.random.default_rng(5).choice(20000, 400, replace=False)[:8]: Floyd (k is not > n // 50).
+		{5, 20000, 400, []int64{7606, 8380, 15861, 16452, 1454, 3268, 6392, 10961}},
+		// np.random.default_rng(5).choice(10001, 201, replace=False)[:8]: the smallest tail shuffle.
+		{5, 10001, 201, []int64{1864, 720, 3343, 3971, 6788, 1542, 114, 8074}},
+		// np.random.default_rng(5).choice(20000, 20000, replace=False)[:8]: shuffle down to index 1.
+		{5, 20000, 20000, []int64{17125, 3062, 4614, 13641, 15244, 1299, 1861, 7093}},
+		// np.random.default_rng(5).choice(0, 0, replace=False): empty.
+		{5, 0, 0, []int64{}},
 		// np.random.default_rng(3).choice(10, 10, replace=False): Floyd with k = n.
 		{3, 10, 10, []int64{7, 6, 5, 9, 1, 8, 4, 3, 2, 0}},
 		// np.random.default_rng(3).choice(100, 30, replace=False)
