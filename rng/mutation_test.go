@@ -228,5 +228,10 @@ func TestSeedSequenceMatchesNumpy(t *testing.T) {
 		if got := SeedSequenceUint64(c.seed).Pool; got != c.want {
 			t.Errorf("SeedSequence(%d).pool = %#x, want %#x", c.seed, got, c.want)
 		}
+		// The same seed as a big integer (0 is a valid seed, not a negative one).
+		ss, err := NewSeedSequence(new(big.Int).SetUint64(c.seed))
+		if err != nil || ss.Pool != c.want {
+			t.Errorf("NewSeedSequence(%d) = %v, %v; want pool %#x", c.seed, ss, err, c.want)
+		}
 	}
 }
