@@ -126,3 +126,28 @@ func TestResolveMaxBoxAtFour(t *testing.T) {
 		t.Errorf("ResolveMaxBox(4, 1, 5, 0) = %d, want 2 (= 4 // 2)", got)
 	}
 }
+
+// A row without the optional fifth column (fragile_values) is still a row.
+func TestParseBoxTableFourColumns(t *testing.T) {
+	got := parseBoxTable("min_box,num_scales,max_box,sizes\n2,3,8,2 3 8\n1,2\n")
+	if len(got) != 1 || len(got[boxKey{2, 3, 8}]) != 3 {
+		t.Errorf("parseBoxTable = %v, want one row (2, 3, 8) → [2 3 8]", got)
+	}
+}
+
+// Two points are enough for a line: np.polyfit([-1.5, 2.25], [0.3, -4.1], 1) = [-1.1733333333333333,
+// -1.46] (numpy 1.24.2), within the package's ~1e-15 relative agreement.
+func TestPolyfit1TwoPoints(t *testing.T) {
+	s, c := Polyfit1([]float64{-1.5, 2.25}, []float64{0.3, -4.1})
+	if math.Abs(s+1.1733333333333333) > 4e-15 || math.Abs(c+1.46) > 4e-15 {
+		t.Errorf("Polyfit1 = %v, %v; numpy -1.1733333333333333, -1.46", s, c)
+	}
+}
+
+// When Σ(x−x̄)² underflows to 0 for distinct x, numpy 1.24.2's np.polyfit([0, 1e-170], [0, 1], 1)
+// raises LinAlgError ("SVD did not converge"); Polyfit1 reports NaN, as for constant x.
+func TestPolyfit1UnderflowingSpread(t *testing.T) {
+	if s, c := Polyfit1([]float64{0, 1e-170}, []float64{0, 1}); !math.IsNaN(s) || !math.IsNaN(c) {
+		t.Errorf("Polyfit1 = %v, %v; want NaN, NaN", s, c)
+	}
+}
