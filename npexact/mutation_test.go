@@ -82,6 +82,23 @@ func TestMinMaxNaNAndEmpty(t *testing.T) {
 	if lo, hi := MinMax([]float64{-5}); lo != -5 || hi != -5 {
 		t.Errorf("MinMax([-5]) = %v, %v", lo, hi)
 	}
+	// Signed zeros: numpy 1.24.2 gives the later of tied elements. np.min / np.max of
+	// [0.0, -0.0] are -0.0, -0.0; of [-0.0, 0.0] are 0.0, 0.0; of [1.0, 0.0, -0.0] are -0.0, 1.0.
+	neg := math.Copysign(0, -1)
+	for _, c := range []struct {
+		x              []float64
+		loNeg, hiNeg   bool
+		loZero, hiZero bool
+	}{
+		{[]float64{0, neg}, true, true, true, true},
+		{[]float64{neg, 0}, false, false, true, true},
+		{[]float64{1, 0, neg}, true, false, true, false},
+	} {
+		lo, hi := MinMax(c.x)
+		if math.Signbit(lo) != c.loNeg || math.Signbit(hi) != c.hiNeg || (lo == 0) != c.loZero || (hi == 0) != c.hiZero {
+			t.Errorf("MinMax(%v) = %v, %v; numpy's signs differ", c.x, lo, hi)
+		}
+	}
 }
 
 // TestPolyfit1RefinementReachesExact checks the claim that the refinement pass "removes most
