@@ -271,3 +271,34 @@ func TestGrowthEngineSeedAndContractive(t *testing.T) {
 		t.Errorf("metrics %+v for λ %v", a.Metrics(), la)
 	}
 }
+
+// The max_box_size error names no upper bound (min 0, no max), like min_box_size's.
+func TestMaxBoxErrorMessage(t *testing.T) {
+	_, err := BoxCount(allTrue(4), 4, BoxOptions{MinBox: 2, MaxBox: -3, NumScales: 5})
+	want := "max_box_size must be >= 1 (or 0 for automatic) (parameter='max_box_size', value=-3, min=0)"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+}
+
+// One occupied cell, at the columns around each word boundary, on grids wider than two words:
+// the tile counts equal the cell-by-cell reference for sizes around the word length. (Random
+// masks fill every tile, so they cannot see a bit lost between words.)
+func TestCountBoxesSingleCellAcrossWords(t *testing.T) {
+	for _, n := range []int{130, 200, 260} {
+		sizes := []int{63, 64, 65, 100, 127, 128, 129, 130, n}
+		for _, r := range []int{0, 63, 129} {
+			for _, c := range []int{0, 1, 62, 63, 64, 65, 99, 126, 127, 128, 129, 130, 131, 191, 192, 193, 199, 255, 256, 259} {
+				if c >= n {
+					continue
+				}
+				m := make([]bool, n*n)
+				m[r*n+c] = true
+				got, want := countBoxes(m, n, sizes), naiveCounts(m, n, sizes)
+				if !slices.Equal(got, want) {
+					t.Fatalf("n=%d cell (%d, %d): counts %v, want %v (sizes %v)", n, r, c, got, want, sizes)
+				}
+			}
+		}
+	}
+}
