@@ -302,3 +302,30 @@ func TestCountBoxesSingleCellAcrossWords(t *testing.T) {
 		}
 	}
 }
+
+// random_seed None: every reset draws fresh OS entropy, and the engine still generates.
+func TestGrowthEngineWithoutSeed(t *testing.T) {
+	c := DefaultFractalConfig()
+	c.NumPoints = 1000
+	e, err := NewGrowthEngine(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, _, err := e.GenerateIFS(0, 0)
+	if err != nil || len(pts) != 1000 {
+		t.Fatalf("unseeded GenerateIFS: %d points, %v", len(pts), err)
+	}
+}
+
+// The engine's own argument errors name the parameter and the lower bound only.
+func TestGrowthEngineArgumentErrors(t *testing.T) {
+	e, _ := NewGrowthEngine(seeded(1))
+	_, _, err := e.GenerateIFS(-1, 0)
+	if want := "num_points must be >= 1 (parameter='num_points', value=-1, min=1)"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+	_, _, err = e.GenerateIFS(0, -2)
+	if want := "num_transforms must be >= 1 (parameter='num_transforms', value=-2, min=1)"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+}
