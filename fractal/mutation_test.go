@@ -246,6 +246,11 @@ func TestValidateContractionBoundary(t *testing.T) {
 	if e.ValidateContraction() {
 		t.Error("a map with |det| = 1 counted as contractive")
 	}
+	// A rotation part counts: |0.8·0.8 − (−0.7)(0.7)| = 1.13.
+	e.transforms = []Transform{{A: 0.8, B: -0.7, C: 0.7, D: 0.8}}
+	if e.ValidateContraction() {
+		t.Error("a map with |a·d − b·c| = 1.13 counted as contractive")
+	}
 	e.transforms = []Transform{{A: 0.5, D: 0.5}, {A: math.Nextafter(1, 0), D: 1}}
 	if !e.ValidateContraction() {
 		t.Error("maps with |det| < 1 counted as non-contractive")
