@@ -329,6 +329,15 @@ func TestGrowthEngineArgumentErrors(t *testing.T) {
 	if want := "num_points must be >= 1 (parameter='num_points', value=-1, min=1)"; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %s", err, want)
 	}
+	// The package function says the same.
+	_, err = GenerateIFS(rng.New(0), 0, 4)
+	if want := "num_points must be >= 1 (parameter='num_points', value=0, min=1)"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+	_, err = GenerateIFS(rng.New(0), 10, 0)
+	if want := "num_transforms must be >= 1 (parameter='num_transforms', value=0, min=1)"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
 	_, _, err = e.GenerateIFS(0, -2)
 	if want := "num_transforms must be >= 1 (parameter='num_transforms', value=-2, min=1)"; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %s", err, want)
