@@ -343,3 +343,12 @@ func TestGrowthEngineArgumentErrors(t *testing.T) {
 		t.Errorf("error %v, want %s", err, want)
 	}
 }
+
+// The change rates are divided by dt (spec §9.4). For h_t = 0.1·t on 4×4, T = 5, dt = 2:
+// np.mean(np.abs(np.diff(h, axis=0))) / 2 = 0.05 and np.max(...) / 2 = 0.05000000000000002.
+func TestStabilityMetricsDividesByDt(t *testing.T) {
+	m := ComputeStabilityMetrics(rampHistory(5, 4), 2)
+	if m.MeanChangeRate != 0.05 || m.MaxChangeRate != 0.05000000000000002 {
+		t.Errorf("dt = 2: mean %v, max %v; numpy 0.05, 0.05000000000000002", m.MeanChangeRate, m.MaxChangeRate)
+	}
+}
