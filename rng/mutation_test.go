@@ -91,6 +91,13 @@ func TestIntegersRejectionPathsMatchNumpy(t *testing.T) {
 	checkInts(t, "integers(-2^62, 2^62+1)", draw(42, 8, func(g *Generator) int64 { return g.Integers(-1<<62, 1<<62+1) }),
 		[]int64{2526798557578302276, -563746889639854112, 3307482026984934162, -3743053301415296779,
 			4386841898189564358, 2638477514033744800, -3430046321267873655, -1191677890399598572})
+	// np.random.default_rng(42).integers(0, 2**31, 8): a power-of-two range, threshold 0.
+	checkInts(t, "integers(0, 2^31)", draw(42, 8, func(g *Generator) int64 { return g.Integers(0, 1<<31) }),
+		[]int64{191664964, 1662057958, 1405681632, 942484272, 929893138, 1843824993, 184566854, 1497586439})
+	// np.random.default_rng(42).integers(-2**63, 2**62, 8): range 3·2^62, threshold 2^64 mod 3·2^62 = 2^62.
+	checkInts(t, "integers(-2^63, 2^62)", draw(42, 8, func(g *Generator) int64 { return g.Integers(math.MinInt64, 1<<62) }),
+		[]int64{-3151463343673475120, 424755131079222889, -7920422961336639120, 1307039928361923412,
+			-7450912491115504434, -2992256438786896366, -4093359844813091810, 3598475387468557827})
 	// np.random.default_rng(42).integers(10, 10 + 2**32, 6): the raw 32-bit word (range 2^32 − 1).
 	checkInts(t, "integers(10, 10+2^32)", draw(42, 6, func(g *Generator) int64 { return g.Integers(10, 10+1<<32) }),
 		[]int64{383329938, 3324115927, 2811363275, 1884968555, 1859786286, 3687649996})
