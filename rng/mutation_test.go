@@ -47,17 +47,24 @@ func TestFillNormalAndFillRandomMatchNumpy(t *testing.T) {
 	}
 }
 
-// The ziggurat's tail (layer 0, |x| > r ≈ 3.654): values only that path produces.
+// The ziggurat's tail (layer 0, |x| > r ≈ 3.654): values only that path produces, and a draw
+// after the last of them, which shows whether the tail consumed numpy's number of draws.
 func TestZigguratTailMatchesNumpy(t *testing.T) {
-	// z = np.random.default_rng(42).standard_normal(2_000_000)
-	// idx = np.nonzero(np.abs(z) > 3.6541528853610087)[0][:3]; z[idx]
-	want := map[int]float64{5627: -4.389114584864837, 8091: 4.0258240427272645, 11589: 4.151241397039601}
-	z := make([]float64, 11590)
+	// z = np.random.default_rng(42).standard_normal(200_000)
+	// idx = np.nonzero(np.abs(z) > 3.6541528853610087)[0][:12]; z[idx]; z[42666]
+	want := map[int]float64{5627: -4.389114584864837, 8091: 4.0258240427272645, 11589: 4.151241397039601,
+		13755: -3.887804341619664, 19173: -3.700091559090642, 27130: 3.6825095059822104,
+		31674: -4.257009288247994, 33463: 3.7191514806707002, 33806: 4.087923070821299,
+		38587: 4.326920740610131, 41857: -3.792257787295772, 42665: 5.0072352319089966}
+	z := make([]float64, 42667)
 	New(42).FillNormal(z, 0, 1)
 	for i, w := range want {
 		if z[i] != w {
 			t.Errorf("standard_normal[%d] = %v, want %v", i, z[i], w)
 		}
+	}
+	if z[42666] != 0.6051590488236271 {
+		t.Errorf("standard_normal[42666] = %v, want 0.6051590488236271", z[42666])
 	}
 	for i, v := range z {
 		if _, ok := want[i]; !ok && math.Abs(v) > zigguratNorR {
