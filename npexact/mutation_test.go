@@ -156,13 +156,14 @@ func TestParseBoxTableFourColumns(t *testing.T) {
 // -1.46] (numpy 1.24.2), within the package's ~1e-15 relative agreement.
 func TestPolyfit1TwoPoints(t *testing.T) {
 	s, c := Polyfit1([]float64{-1.5, 2.25}, []float64{0.3, -4.1})
-	if math.Abs(s+1.1733333333333333) > 4e-15 || math.Abs(c+1.46) > 4e-15 {
+	if !(math.Abs(s+1.1733333333333333) <= 4e-15) || !(math.Abs(c+1.46) <= 4e-15) { // NaN fails
 		t.Errorf("Polyfit1 = %v, %v; numpy -1.1733333333333333, -1.46", s, c)
 	}
 }
 
 // When Σ(x−x̄)² underflows to 0 for distinct x, numpy 1.24.2's np.polyfit([0, 1e-170], [0, 1], 1)
-// raises LinAlgError ("SVD did not converge"); Polyfit1 reports NaN, as for constant x.
+// raises LinAlgError ("SVD did not converge"); Polyfit1 reports NaN, as for constant x. (Without
+// the sxx > 0 check the slope would be infinite, and the refinement would turn it into NaN too.)
 func TestPolyfit1UnderflowingSpread(t *testing.T) {
 	if s, c := Polyfit1([]float64{0, 1e-170}, []float64{0, 1}); !math.IsNaN(s) || !math.IsNaN(c) {
 		t.Errorf("Polyfit1 = %v, %v; want NaN, NaN", s, c)
