@@ -76,3 +76,26 @@ func TestBoundaryFromJSON(t *testing.T) {
 		t.Errorf(`"sideways" → %v, %v; want an error and the value unchanged`, b, err)
 	}
 }
+
+// A buffer one value too small is not used at all (RunOptions.HistoryBuffer: only "when its
+// capacity suffices"): none of its values is written.
+func TestHistoryBufferTooSmallIsUntouched(t *testing.T) {
+	c := DemoConfig()
+	c.Steps = 3
+	buf := make([]float64, c.Steps*c.GridSize*c.GridSize-1)
+	for i := range buf {
+		buf[i] = -1
+	}
+	r, err := RunWith(c, RunOptions{History: true, HistoryBuffer: buf[:0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.History) != len(buf)+1 {
+		t.Fatalf("history has %d values, want %d", len(r.History), len(buf)+1)
+	}
+	for i, v := range buf {
+		if v != -1 {
+			t.Fatalf("buffer value %d was overwritten with %v", i, v)
+		}
+	}
+}
