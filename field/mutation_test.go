@@ -99,3 +99,31 @@ func TestHistoryBufferTooSmallIsUntouched(t *testing.T) {
 		}
 	}
 }
+
+// Both ends of every closed range are accepted (spec: grid [4, 1024], steps [1, 1000000],
+// r_activator and r_inhibitor [0.001, 0.1], turing_threshold [0.5, 0.95], spike_probability
+// [0, 1], jitter_var [0, 0.01]).
+func TestClosedRangesInclusive(t *testing.T) {
+	for _, end := range []struct {
+		name string
+		mod  func(*Config, *EngineConfig)
+	}{
+		{"low", func(c *Config, e *EngineConfig) {
+			c.GridSize, c.Steps, c.TuringThreshold, c.SpikeProbability, c.JitterVar = 4, 1, 0.5, 0, 0
+			e.GridSize, e.RActivator, e.RInhibitor, e.TuringThreshold, e.SpikeProbability, e.JitterVar = 4, 0.001, 0.001, 0.5, 0, 0
+		}},
+		{"high", func(c *Config, e *EngineConfig) {
+			c.GridSize, c.Steps, c.TuringThreshold, c.SpikeProbability, c.JitterVar = 1024, MaxSteps, 0.95, 1, 0.01
+			e.GridSize, e.RActivator, e.RInhibitor, e.TuringThreshold, e.SpikeProbability, e.JitterVar = 1024, 0.1, 0.1, 0.95, 1, 0.01
+		}},
+	} {
+		c, e := DefaultConfig(), DefaultEngineConfig(1)
+		end.mod(&c, &e)
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s ends of Config rejected: %v", end.name, err)
+		}
+		if err := e.Validate(); err != nil {
+			t.Errorf("%s ends of EngineConfig rejected: %v", end.name, err)
+		}
+	}
+}
