@@ -127,3 +127,22 @@ func TestClosedRangesInclusive(t *testing.T) {
 		}
 	}
 }
+
+// Config.Validate applies the steps bound and then every engine check.
+func TestConfigValidateReachesEngineChecks(t *testing.T) {
+	c := DefaultConfig()
+	c.Alpha = 0.3
+	var se *StabilityError
+	if err := c.Validate(); !errors.As(err, &se) {
+		t.Errorf("alpha 0.3: error %v, want the CFL StabilityError", err)
+	}
+	if _, err := Run(c); !errors.As(err, &se) {
+		t.Errorf("Run with alpha 0.3: error %v, want the CFL StabilityError", err)
+	}
+	c = DefaultConfig()
+	c.Steps = 0
+	var re *RangeError
+	if err := c.Validate(); !errors.As(err, &re) || re.Parameter != "steps" {
+		t.Errorf("steps 0: error %v, want a RangeError for steps", err)
+	}
+}
