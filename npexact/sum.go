@@ -75,20 +75,22 @@ func Var(x []float64) float64 {
 func Std(x []float64) float64 { return math.Sqrt(Var(x)) }
 
 // MinMax returns the smallest and largest values; NaN propagates as in np.min / np.max.
+// Like numpy's reduction (io1 = (io1 < in2 || isnan(io1)) ? io1 : in2), a tie goes to the
+// later element, which shows only in the sign of a zero: np.min([0.0, -0.0]) is -0.0.
 func MinMax(x []float64) (lo, hi float64) {
 	if len(x) == 0 {
 		return math.NaN(), math.NaN()
 	}
 	lo, hi = x[0], x[0]
 	for _, v := range x {
-		if v < lo || math.IsNaN(v) {
-			lo = v
-		}
-		if v > hi || math.IsNaN(v) {
-			hi = v
-		}
 		if math.IsNaN(v) {
 			return v, v
+		}
+		if !(lo < v) {
+			lo = v
+		}
+		if !(hi > v) {
+			hi = v
 		}
 	}
 	return lo, hi
