@@ -52,6 +52,7 @@ type loadtestFlags struct {
 	// --grpc: the same load over the gRPC API (loadtest_grpc.go).
 	grpc       bool
 	grpcTarget *grpcTarget
+	grpcConns  int
 }
 
 func runLoadtest(ctx context.Context, env *Env, args []string) error {
@@ -73,6 +74,7 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&f.wsInterval, "interval", 100, "with --ws: update_interval_ms of each stream")
 	overhead := fs.Int("overhead", 0, "run N rounds alternating an in-process full service and a bare net/http handler that writes the same bytes, and print the ratio (ignores --url)")
 	fs.BoolVar(&f.grpc, "grpc", false, "gRPC mode: --url is the gRPC address (host:port; https:// for TLS), --endpoint a method (Simulate, StreamSimulation, …) or its REST path, --body protojson; a stream counts as one request, read to its end")
+	fs.IntVar(&f.grpcConns, "grpc-conns", 1, "with --grpc: connections the --concurrency workers share, calls multiplexed on each")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -117,6 +119,9 @@ func (f *loadtestFlags) check(env *Env) error {
 	if f.grpc {
 		if f.ws {
 			return fmt.Errorf("%w: --grpc and --ws exclude each other (gRPC streams: --grpc --endpoint StreamSimulation)", errUsage)
+		}
+		if f.grpcConns < 1 || f.grpcConns > 10000 {
+			return fmt.Errorf("%w: --grpc-conns=%d: must be in [1, 10000]", errUsage, f.grpcConns)
 		}
 		t, err := grpcTargetOf(f)
 		if err != nil {
@@ -177,7 +182,7 @@ type workerStats struct {
 
 func loadtest(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
 	if f.grpcTarget != nil {
-		return runLoad(ctx, f, f.grpcTarget.addr+f.grpcTarget.fullName, func() requester { return newGRPCRequester(f.grpcTarget, f) })
+		return runGRPCLoad(ctx, f)
 	}
 	target := strings.TrimSuffix(f.url, "/") + f.endpoint
 	u, err := url.Parse(target)
