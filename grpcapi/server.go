@@ -81,8 +81,6 @@ func New(t *server.Transport) (*Server, error) {
 		// Calls run on a few reused goroutines rather than a new one each (whose stack grows
 		// anew every call); when all are busy, a call still gets its own.
 		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
-		// Connections share write buffers from a pool instead of holding 32 KiB each.
-		grpc.SharedWriteBuffer(true),
 	}
 	// Without an exporter there are no spans to make (REST's tracing middleware steps aside
 	// likewise); the stats handler would cost every call for nothing.

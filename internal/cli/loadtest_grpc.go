@@ -102,10 +102,11 @@ func grpcTargetOf(f *loadtestFlags) (*grpcTarget, error) {
 	return t, nil
 }
 
-// grpcRequester sends the run's request over its own connection (as each HTTP worker has its
-// own): a unary call, or a whole server stream read to its end. A load generator must cost
+// grpcRequester sends the run's request with grpc-go over a connection it may share with other
+// workers: a unary call, or a whole server stream read to its end. A load generator must cost
 // the machine far less than the server it measures (the REST one speaks raw HTTP/1.1 for this
-// reason), so a call allocates as little as grpc-go lets it: the request, the response
+// reason; rawGRPCRequester is the cheaper choice for unary calls), so a call allocates as
+// little as grpc-go lets it: the request, the response
 // message and the context with the key's metadata are made once, a call gets a deadline of
 // its own only when --timeout ends before the run, and the flow-control windows are static
 // (grpc-go's dynamic windows ping the peer after nearly every response, a round trip of
@@ -132,15 +133,25 @@ func dialGRPC(t *grpcTarget, f loadtestFlags) (*grpc.ClientConn, error) {
 	}
 	return grpc.NewClient(t.addr, grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
-		grpc.WithStaticStreamWindowSize(grpcLoadWindow), grpc.WithStaticConnWindowSize(grpcLoadWindow),
-		grpc.WithSharedWriteBuffer(true))
+		grpc.WithStaticStreamWindowSize(grpcLoadWindow), grpc.WithStaticConnWindowSize(grpcLoadWindow))
 }
 
-// runGRPCLoad runs the load with the workers sharing --grpc-conns connections, each carrying
-// its share of the workers' calls side by side (HTTP/2 multiplexes them; one connection per
-// server is how a gRPC client normally calls it).
+// runGRPCLoad runs the load: unary plaintext calls with the raw client (rawGRPCRequester, a
+// connection per worker, as REST's), unless --grpc-client grpc-go; streams, TLS and
+// --grpc-client grpc-go with grpc-go's client, the workers sharing --grpc-conns connections,
+// each carrying its share of the workers' calls side by side (HTTP/2 multiplexes them; one
+// connection per server is how a gRPC client normally calls it).
 func runGRPCLoad(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
 	t := f.grpcTarget
+	if f.grpcClient == "raw" && !t.tls && !t.method.IsStreamingServer() {
+		if _, err := newRawGRPCRequester(t, f); err != nil { // the request marshals
+			return nil, err
+		}
+		return runLoad(ctx, f, t.addr+t.fullName, func() requester {
+			r, _ := newRawGRPCRequester(t, f)
+			return r
+		})
+	}
 	conns := make([]*grpc.ClientConn, min(f.grpcConns, f.concurrency))
 	defer func() {
 		for _, c := range conns {
