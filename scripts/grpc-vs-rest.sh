@@ -6,6 +6,7 @@
 #   scripts/grpc-vs-rest.sh [ROUNDS] [SLICE]      (default 20 rounds of 2s slices)
 #   MFN_BIN=path       use this mfn binary (default: build ./cmd/mfn)
 #   PIN=1              server on CPU 0 with MFN_WORKERS=1, load generator on CPU 1 (taskset)
+#   GRPC_CLIENT=grpc-go  the load generator's gRPC client (default: mfn loadtest's, raw)
 #   CALLS=N            instead of slices, N calls of each transport and endpoint (--requests N):
 #                      the CPU seconds the load generator and the server spent per call
 # Prints one line per slice: round transport endpoint requests seconds req/s p50_ms p99_ms
@@ -39,7 +40,7 @@ srv_cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 # one TRANSPORT ENDPOINT ROUND: a slice (or CALLS calls), its line.
 one() {
   local args=(--url http://127.0.0.1:18090) s0 s1
-  [[ $1 == gRPC ]] && args=(--grpc --url 127.0.0.1:18091)
+  [[ $1 == gRPC ]] && args=(--grpc --url 127.0.0.1:18091 ${GRPC_CLIENT:+--grpc-client "$GRPC_CLIENT"})
   if [[ -n ${CALLS:-} ]]; then args+=(--requests "$CALLS" --duration 10m); else args+=(--duration "$slice"); fi
   s0=$(srv_cpu)
   /usr/bin/time -f '%U %S' -o "$out.t" "${cli_pin[@]}" "$bin" loadtest "${args[@]}" --endpoint "/$2" --concurrency 4 --format json >"$out"
