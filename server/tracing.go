@@ -58,6 +58,9 @@ func (t *Tracing) Shutdown(ctx context.Context) error { return t.shutdown(ctx) }
 // tracingFromEnv reads the OTEL_* variables that decide whether to export.
 func tracingFromEnv(getenv func(string) string, p *problems) TracingConfig {
 	c := TracingConfig{ServiceName: getenv("OTEL_SERVICE_NAME")}
+	if fromAttrs := checkTracingEnv(getenv, p); c.ServiceName == "" {
+		c.ServiceName = fromAttrs
+	}
 	if c.ServiceName == "" {
 		c.ServiceName = "mfn"
 	}

@@ -27,6 +27,11 @@ func TracingFromEnv(getenv func(string) string, defaultService string) (TracingC
 	c := tracingFromEnv(getenv, p)
 	if getenv("OTEL_SERVICE_NAME") == "" {
 		c.ServiceName = defaultService
+		// service.name in OTEL_RESOURCE_ATTRIBUTES comes before the default (its problems
+		// were collected above already).
+		if s := checkTracingEnv(getenv, &problems{getenv: getenv}); s != "" {
+			c.ServiceName = s
+		}
 	}
 	if len(p.list) > 0 {
 		return c, errors.New(strings.Join(p.list, "; "))
