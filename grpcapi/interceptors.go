@@ -23,6 +23,7 @@ type callState struct {
 	requestID string
 	keyID     string
 	method    string
+	peer      string // the caller's address without the port
 }
 
 type callKey struct{}
@@ -82,20 +83,19 @@ type rules struct {
 // begin starts a call: its request ID (the caller's x-request-id when sane, else a new
 // UUID), sent back in the response header; then the key check and the rate limit.
 func (ru *rules) begin(ctx context.Context, fullMethod string) (context.Context, *callState, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	c := &callState{method: fullMethod, requestID: server.RequestID(first(md, "x-request-id"))}
+	c := &callState{method: fullMethod, requestID: server.RequestID(first(ctx, "x-request-id")), peer: peerIP(ctx)}
 	ctx = context.WithValue(ctx, callKey{}, c)
-	_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", c.requestID))
+	_ = grpc.SetHeader(ctx, metadata.MD{"x-request-id": {c.requestID}})
 	mi := infoOf(fullMethod)
 	if mi.public {
 		return ctx, c, nil
 	}
-	id, err := ru.t.Authenticate(ctx, first(md, "x-api-key"), peerIP(ctx), fullMethod, c.requestID)
+	id, err := ru.t.Authenticate(ctx, first(ctx, "x-api-key"), c.peer, fullMethod, c.requestID)
 	if err != nil {
 		return ctx, c, toStatus(err)
 	}
 	c.keyID = id
-	if err := ru.t.Allow(server.Identity(id, peerIP(ctx)), mi.bucket); err != nil {
+	if err := ru.t.Allow(server.Identity(id, c.peer), mi.bucket); err != nil {
 		return ctx, c, toStatus(err)
 	}
 	return ctx, c, nil
@@ -119,7 +119,7 @@ func (ru *rules) end(ctx context.Context, c *callState, start time.Time, err *er
 	}
 	attrs := []slog.Attr{slog.String("transport", "grpc"), slog.String("method", c.method), slog.String("code", code.String()),
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-		slog.String("client_ip", peerIP(ctx)), slog.String("request_id", c.requestID)}
+		slog.String("client_ip", c.peer), slog.String("request_id", c.requestID)}
 	if level == slog.LevelError && *err != nil {
 		attrs = append(attrs, slog.String("error", status.Convert(*err).Message()))
 	}
@@ -154,8 +154,10 @@ type ctxStream struct {
 
 func (s *ctxStream) Context() context.Context { return s.ctx }
 
-func first(md metadata.MD, key string) string {
-	if v := md.Get(key); len(v) > 0 {
+// first is the first value of an incoming metadata key (lower case), without copying the
+// whole metadata as metadata.FromIncomingContext does.
+func first(ctx context.Context, key string) string {
+	if v := metadata.ValueFromIncomingContext(ctx, key); len(v) > 0 {
 		return v[0]
 	}
 	return ""

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -36,6 +37,13 @@ const (
 	maxStreamsPerConn = 1000
 	// readinessPoll is how often the health service re-reads readiness (/ready's checks).
 	readinessPoll = 500 * time.Millisecond
+	// flowWindow is the static HTTP/2 flow-control window, per stream and per connection.
+	// grpc-go's default, a dynamic window sized by bandwidth-delay probes, pings the client
+	// after nearly every request it receives: frames and wake-ups per call that cost a
+	// Nernst call a large part of its CPU. 1 MiB covers a request of the usual sizes in one
+	// window on any link; an upload near MFN_MAX_BODY_BYTES over a long-latency link waits for
+	// window updates (1 MiB per round trip).
+	flowWindow = 1 << 20
 )
 
 // Server is the gRPC server of a service.
@@ -69,6 +77,10 @@ func New(t *server.Transport) (*Server, error) {
 		grpc.MaxSendMsgSize(maxSendBytes),
 		grpc.MaxConcurrentStreams(maxStreamsPerConn),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 2 * time.Minute}),
+		grpc.StaticStreamWindowSize(flowWindow), grpc.StaticConnWindowSize(flowWindow),
+		// Calls run on a few reused goroutines rather than a new one each (whose stack grows
+		// anew every call); when all are busy, a call still gets its own.
+		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
 	}
 	// Without an exporter there are no spans to make (REST's tracing middleware steps aside
 	// likewise); the stats handler would cost every call for nothing.

@@ -12,8 +12,8 @@ import (
 )
 
 // service implements mfnv1.MfnServiceServer: each unary method is its REST route called in
-// process (server.Transport.Call), its request written as the REST JSON and its response
-// read back. Floats cross as shortest round-trip text, so the numbers are the REST numbers,
+// process, its request written as the REST JSON; Simulate and Nernst get their answer as
+// values (the direct path), the others as the REST JSON read back (server.Transport.Call). Floats cross as shortest round-trip text, so the numbers are the REST numbers,
 // bit for bit (TestUnaryMatchesREST).
 type service struct {
 	mfnv1.UnimplementedMfnServiceServer
@@ -22,8 +22,7 @@ type service struct {
 
 // call runs route with the JSON body and decodes the response into out.
 func (s *service) call(ctx context.Context, route string, body []byte, out any) error {
-	c := callOf(ctx)
-	resp, err := s.t.Call(ctx, route, body, server.CallInfo{RequestID: c.requestID, KeyID: c.keyID, Method: c.method})
+	resp, err := s.t.Call(ctx, route, body, info(ctx))
 	if err != nil {
 		return toStatus(err)
 	}
@@ -33,42 +32,31 @@ func (s *service) call(ctx context.Context, route string, body []byte, out any) 
 	return nil
 }
 
+// info is the call's CallInfo for the transport.
+func info(ctx context.Context) server.CallInfo {
+	c := callOf(ctx)
+	return server.CallInfo{RequestID: c.requestID, KeyID: c.keyID, Method: c.method}
+}
+
+// Simulate and Nernst take the direct path (server.Transport.Simulate, Nernst): the request
+// goes in as REST's JSON members, through REST's decoder and validation, and the answer comes
+// back as values, not as JSON text to re-parse (docs/adr/0025-grpc.md, "The direct path").
 func (s *service) Simulate(ctx context.Context, req *mfnv1.SimulateRequest) (*mfnv1.SimulateResponse, error) {
 	b := newBody().uint64("seed", req.Seed).int32("grid_size", req.GridSize).int32("steps", req.Steps).
 		float("alpha", req.Alpha).float("spike_probability", req.SpikeProbability).bool("turing_enabled", req.TuringEnabled).
 		str("model", req.Model).str("preset", req.Preset).params("params", req.Params)
-	var r struct {
-		GrowthEvents      int64   `json:"growth_events"`
-		PotMin            float64 `json:"pot_min_mV"`
-		PotMax            float64 `json:"pot_max_mV"`
-		PotMean           float64 `json:"pot_mean_mV"`
-		PotStd            float64 `json:"pot_std_mV"`
-		FractalDimension  float64 `json:"fractal_dimension"`
-		Model             string  `json:"model"`
-		Preset            string  `json:"preset"`
-		GridSize          int32   `json:"grid_size"`
-		Steps             int32   `json:"steps"`
-		TuringActivations int64   `json:"turing_activations"`
-		ThresholdMode     string  `json:"threshold_mode"`
-		ThresholdMV       float64 `json:"threshold_mV"`
-		ActiveCells       int64   `json:"active_cells"`
-		Pattern           *struct {
-			Wavelength float64 `json:"wavelength_cells"`
-			Predicted  float64 `json:"predicted_wavelength_cells"`
-			Contrast   float64 `json:"contrast"`
-			Peak       float64 `json:"peak_wavenumber"`
-		} `json:"pattern"`
+	r, err := s.t.Simulate(ctx, b.bytes(), info(ctx))
+	if err != nil {
+		return nil, toStatus(err)
 	}
-	if err := s.call(ctx, "/simulate", b.bytes(), &r); err != nil {
-		return nil, err
-	}
-	out := &mfnv1.SimulateResponse{GrowthEvents: r.GrowthEvents, PotMinMv: r.PotMin, PotMaxMv: r.PotMax,
-		PotMeanMv: r.PotMean, PotStdMv: r.PotStd, FractalDimension: r.FractalDimension,
-		Model: r.Model, Preset: r.Preset, GridSize: r.GridSize, Steps: r.Steps, TuringActivations: r.TuringActivations,
-		ThresholdMode: r.ThresholdMode, ThresholdMv: r.ThresholdMV, ActiveCells: r.ActiveCells}
-	if p := r.Pattern; p != nil {
-		out.Pattern = &mfnv1.Pattern{WavelengthCells: p.Wavelength, PredictedWavelengthCells: p.Predicted,
-			Contrast: p.Contrast, PeakWavenumber: p.Peak}
+	out := &mfnv1.SimulateResponse{GrowthEvents: int64(r.GrowthEvents), PotMinMv: r.PotMin, PotMaxMv: r.PotMax,
+		PotMeanMv: r.PotMean, PotStdMv: r.PotStd, FractalDimension: r.FractalDimension}
+	if g := r.GM; g != nil {
+		out.Model, out.Preset, out.GridSize, out.Steps = g.Model, g.Preset, int32(g.GridSize), int32(g.Steps)
+		out.TuringActivations, out.ThresholdMode, out.ThresholdMv = int64(g.TuringActivations), g.ThresholdMode, g.ThresholdMV
+		out.ActiveCells = int64(g.ActiveCells)
+		out.Pattern = &mfnv1.Pattern{WavelengthCells: g.Pattern.WavelengthCells, PredictedWavelengthCells: g.Pattern.PredictedWavelengthCells,
+			Contrast: g.Pattern.Contrast, PeakWavenumber: g.Pattern.PeakWavenumber}
 	}
 	return out, nil
 }
@@ -76,13 +64,11 @@ func (s *service) Simulate(ctx context.Context, req *mfnv1.SimulateRequest) (*mf
 func (s *service) Nernst(ctx context.Context, req *mfnv1.NernstRequest) (*mfnv1.NernstResponse, error) {
 	b := newBody().int32("z_valence", req.ZValence).float("concentration_out_molar", req.ConcentrationOutMolar).
 		float("concentration_in_molar", req.ConcentrationInMolar).float("temperature_k", req.TemperatureK)
-	var r struct {
-		Potential float64 `json:"potential_mV"`
+	mv, err := s.t.Nernst(ctx, b.bytes(), info(ctx))
+	if err != nil {
+		return nil, toStatus(err)
 	}
-	if err := s.call(ctx, "/nernst", b.bytes(), &r); err != nil {
-		return nil, err
-	}
-	return &mfnv1.NernstResponse{PotentialMv: r.Potential}, nil
+	return &mfnv1.NernstResponse{PotentialMv: mv}, nil
 }
 
 func (s *service) Validate(ctx context.Context, req *mfnv1.ValidateRequest) (*mfnv1.ValidateResponse, error) {

@@ -2,15 +2,12 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"sync/atomic"
 
 	"mfn/integration"
-	"mfn/nernst"
 )
 
 // ReferenceVersion is the version /health reports: the reference's, for wire compatibility.
@@ -101,8 +98,8 @@ func valueIssue(param string, input any, err error) Issue {
 		Input: raw, Ctx: map[string]any{"error": err.Error()}}
 }
 
-// handleNernst is POST /nernst: the Nernst potential in mV. The inputs' ranges are the core's
-// (nernst.ValidateInputs).
+// handleNernst is POST /nernst: the Nernst potential in mV (nernstOf). The inputs' ranges are
+// the core's (nernst.ValidateInputs).
 func handleNernst() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, err := readForm(r)
@@ -110,34 +107,12 @@ func handleNernst() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		z, cOut, cIn, tempK := 1, 0.0, 0.0, 310.0
-		f.intField("z_valence", &z, false, math.MinInt32, math.MaxInt32)
-		f.floatField("concentration_out_molar", &cOut, true, floatBounds{})
-		f.floatField("concentration_in_molar", &cIn, true, floatBounds{})
-		f.floatField("temperature_k", &tempK, false, floatBounds{})
-		if err := f.finish(); err != nil {
+		mv, err := nernstOf(f)
+		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		if err := nernst.ValidateInputs(z, cOut, cIn, tempK); err != nil {
-			var re *nernst.RangeError
-			if errors.As(err, &re) {
-				writeError(w, r, invalid(valueIssue(re.Parameter, re.Value, err)))
-				return
-			}
-			writeError(w, r, errorf(KindBadRequest, "%v", err))
-			return
-		}
-		v, err := nernst.Potential(z, cOut, cIn, tempK)
-		if err != nil {
-			writeError(w, r, errorf(KindBadRequest, "%v", err))
-			return
-		}
-		if math.IsInf(v*1000, 0) || math.IsNaN(v) {
-			writeError(w, r, nonFiniteNernst(cOut, cIn, v*1000))
-			return
-		}
-		newObject().float("potential_mV", v*1000).write(w, r)
+		newObject().float("potential_mV", mv).write(w, r)
 	})
 }
 

@@ -46,11 +46,16 @@ type simulateResult struct {
 // decodeSimulate reads a SimulateRequest: the reference's schema bounds, then the core's
 // legacy bounds and its CFL stability limit on α (docs/adr/0011).
 func decodeSimulate(r *http.Request) (simulateRequest, field.LegacyParams, error) {
-	req := simulateRequest{Seed: 42, GridSize: 64, Steps: 64, Alpha: 0.18, SpikeProbability: 0.25, TuringEnabled: true}
 	f, err := readForm(r)
 	if err != nil {
-		return req, field.LegacyParams{}, err
+		return simulateRequest{}, field.LegacyParams{}, err
 	}
+	return decodeSimulateForm(f)
+}
+
+// decodeSimulateForm is decodeSimulate on a decoded body (every transport's one validation).
+func decodeSimulateForm(f *form) (simulateRequest, field.LegacyParams, error) {
+	req := simulateRequest{Seed: 42, GridSize: 64, Steps: 64, Alpha: 0.18, SpikeProbability: 0.25, TuringEnabled: true}
 	f.seedField("seed", &req.Seed, math.MaxUint64)
 	if readModel(f, &req.Model); req.Model.IsGM() {
 		return decodeSimulateGM(f, req)
@@ -125,39 +130,20 @@ func simulate(ctx context.Context, tracer trace.Tracer, seed uint64, p field.Leg
 	return res, err
 }
 
-// handleSimulate is POST /simulate, run on the worker pool.
+// handleSimulate is POST /simulate, run on the worker pool (simService.simulate, which other
+// transports call too).
 func handleSimulate(pool *Pool, m *Metrics, tracer trace.Tracer, hub *integration.Hub) http.Handler {
+	d := simService{pool: pool, m: m, tracer: tracer, hub: hub}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, p, err := decodeSimulate(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		if req.Model.IsGM() {
-			serveSimulateGM(w, r, pool, m, tracer, hub, req)
-			return
-		}
-		res, err := Run(r.Context(), pool, func(ctx context.Context) (simulateResult, error) {
-			return simulate(ctx, tracer, req.Seed, p)
-		})
+		_, o, err := d.simulate(r.Context(), req, p)
 		if err != nil {
-			writeError(w, r, poolError(err, m))
+			writeError(w, r, err)
 			return
-		}
-		m.simDuration.WithLabelValues("/simulate").Observe(res.Elapsed.Seconds())
-		m.fractalDimension.Observe(res.FractalDimension)
-		m.growthEvents.Add(float64(res.GrowthEvents))
-		o := newObject().int("growth_events", res.GrowthEvents).
-			float("pot_min_mV", res.PotMin).float("pot_max_mV", res.PotMax).
-			float("pot_mean_mV", res.PotMean).float("pot_std_mV", res.PotStd).
-			float("fractal_dimension", res.FractalDimension)
-		if hub != nil && o.err == nil {
-			// Durable in the route's spools before the client hears of it; a spool that
-			// cannot take it (disk full) is a 503 the client may retry.
-			if err := publishSimulate(r.Context(), hub, req, append(o.b[:len(o.b):len(o.b)], '}')); err != nil {
-				writeError(w, r, &Error{Kind: KindUnavailable, Detail: "the result could not be queued for publishing", Err: err})
-				return
-			}
 		}
 		o.write(w, r)
 	})

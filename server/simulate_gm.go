@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/trace"
 
 	"mfn/field"
 	"mfn/gmspec"
-	"mfn/integration"
 	"mfn/morph"
 )
 
@@ -68,12 +65,12 @@ func decodeSimulateGM(f *form, req simulateRequest) (simulateRequest, field.Lega
 	return req, field.LegacyParams{}, nil
 }
 
-// serveSimulateGM runs a gm request on the worker pool and answers with the reference's
-// fields (the fractal dimension above the Otsu threshold) plus the model, preset, Turing
-// activity and the pattern.
-func serveSimulateGM(w http.ResponseWriter, r *http.Request, pool *Pool, m *Metrics, tracer trace.Tracer, hub *integration.Hub, req simulateRequest) {
-	res, err := Run(r.Context(), pool, func(ctx context.Context) (gmspec.Summary, error) {
-		ctx, span := tracer.Start(ctx, "simulate_gm")
+// simulateGM runs a gm request on the worker pool and answers with the reference's fields
+// (the fractal dimension above the Otsu threshold) plus the model, preset, Turing activity and
+// the pattern.
+func (d simService) simulateGM(ctx context.Context, req simulateRequest) (SimulateResult, *object, error) {
+	res, err := Run(ctx, d.pool, func(ctx context.Context) (gmspec.Summary, error) {
+		ctx, span := d.tracer.Start(ctx, "simulate_gm")
 		defer span.End()
 		if span.IsRecording() {
 			span.SetAttributes(attribute.String("mfn.model", morph.ModelGM), attribute.Int("mfn.grid_size", req.GM.GridSize),
@@ -82,15 +79,18 @@ func serveSimulateGM(w http.ResponseWriter, r *http.Request, pool *Pool, m *Metr
 		return gmspec.Summarize(ctx, req.GM, nil)
 	})
 	if err != nil {
-		writeError(w, r, poolError(err, m))
-		return
+		return SimulateResult{}, nil, poolError(err, d.m)
 	}
-	m.simDuration.WithLabelValues("/simulate").Observe(res.Elapsed.Seconds())
-	m.fractalDimension.Observe(res.FractalDimension)
+	d.m.simDuration.WithLabelValues("/simulate").Observe(res.Elapsed.Seconds())
+	d.m.fractalDimension.Observe(res.FractalDimension)
 	preset := req.Model.Preset
 	if preset == "" {
 		preset = morph.DefaultPreset
 	}
+	out := SimulateResult{GrowthEvents: res.GrowthEvents, PotMin: res.PotMin, PotMax: res.PotMax, PotMean: res.PotMean,
+		PotStd: res.PotStd, FractalDimension: res.FractalDimension, GM: &SimulateGM{Model: morph.ModelGM, Preset: preset,
+			GridSize: req.GM.GridSize, Steps: req.GM.Steps, TuringActivations: res.TuringActivations, ThresholdMode: "otsu",
+			ThresholdMV: res.ThresholdMV, ActiveCells: res.ActiveCells, Pattern: res.Pattern}}
 	pat := newObject().float("wavelength_cells", res.Pattern.WavelengthCells).
 		float("predicted_wavelength_cells", res.Pattern.PredictedWavelengthCells).
 		float("contrast", res.Pattern.Contrast).float("peak_wavenumber", res.Pattern.PeakWavenumber)
@@ -103,11 +103,5 @@ func serveSimulateGM(w http.ResponseWriter, r *http.Request, pool *Pool, m *Metr
 		int("turing_activations", res.TuringActivations).
 		str("threshold_mode", "otsu").float("threshold_mV", res.ThresholdMV).int("active_cells", res.ActiveCells).
 		object("pattern", pat)
-	if hub != nil && o.err == nil {
-		if err := publishSimulate(r.Context(), hub, req, append(o.b[:len(o.b):len(o.b)], '}')); err != nil {
-			writeError(w, r, &Error{Kind: KindUnavailable, Detail: "the result could not be queued for publishing", Err: err})
-			return
-		}
-	}
-	o.write(w, r)
+	return d.finish(ctx, req, out, o)
 }

@@ -35,12 +35,14 @@ type Transport struct {
 	certs     *certReloader
 	routes    http.Handler // the route mux behind the body limit and handler timeout
 	fails     *limits.FailedAuth
+	sim       simService // /simulate's work for the direct methods (unary.go)
 }
 
 // Transport returns the App's transport-neutral service.
 func (a *App) Transport() *Transport {
 	return &Transport{cfg: a.cfg, log: a.log, keys: a.keys, limiter: a.limiter, metrics: a.metrics, tracing: a.tracing,
-		readiness: a.readiness, streams: a.streams, certs: a.certs, routes: a.routes, fails: a.authFails}
+		readiness: a.readiness, streams: a.streams, certs: a.certs, routes: a.routes, fails: a.authFails,
+		sim: simService{pool: a.pool, m: a.metrics, tracer: a.tracing.Provider.Tracer("mfn/server"), hub: a.hub}}
 }
 
 // CallInfo is what the caller's transport knows of the exchange: it fills the record that

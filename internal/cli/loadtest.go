@@ -52,6 +52,8 @@ type loadtestFlags struct {
 	// --grpc: the same load over the gRPC API (loadtest_grpc.go).
 	grpc       bool
 	grpcTarget *grpcTarget
+	grpcConns  int
+	grpcClient string
 }
 
 func runLoadtest(ctx context.Context, env *Env, args []string) error {
@@ -75,6 +77,8 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&f.wsInterval, "interval", 100, "with --ws: update_interval_ms of each stream")
 	overhead := fs.Int("overhead", 0, "run N rounds alternating an in-process full service and a bare net/http handler that writes the same bytes, and print the ratio (ignores --url)")
 	fs.BoolVar(&f.grpc, "grpc", false, "gRPC mode: --url is the gRPC address (host:port; https:// for TLS), --endpoint a method (Simulate, StreamSimulation, …) or its REST path, --body protojson; a stream counts as one request, read to its end")
+	fs.IntVar(&f.grpcConns, "grpc-conns", 1, "with --grpc --grpc-client grpc-go: connections the --concurrency workers share, calls multiplexed on each")
+	fs.StringVar(&f.grpcClient, "grpc-client", "raw", "with --grpc: raw (unary plaintext calls over HTTP/2 frames prepared once, a connection per worker, as REST's raw HTTP/1.1) or grpc-go (always for streams and TLS)")
 	kf := addKafkaLoadFlags(fs) // loadtest_kafka.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -123,6 +127,12 @@ func (f *loadtestFlags) check(env *Env) error {
 	if f.grpc {
 		if f.ws {
 			return fmt.Errorf("%w: --grpc and --ws exclude each other (gRPC streams: --grpc --endpoint StreamSimulation)", errUsage)
+		}
+		if err := oneOf("grpc-client", f.grpcClient, "raw", "grpc-go"); err != nil {
+			return err
+		}
+		if f.grpcConns < 1 || f.grpcConns > 10000 {
+			return fmt.Errorf("%w: --grpc-conns=%d: must be in [1, 10000]", errUsage, f.grpcConns)
 		}
 		t, err := grpcTargetOf(f)
 		if err != nil {
@@ -183,7 +193,7 @@ type workerStats struct {
 
 func loadtest(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
 	if f.grpcTarget != nil {
-		return runLoad(ctx, f, f.grpcTarget.addr+f.grpcTarget.fullName, func() requester { return newGRPCRequester(f.grpcTarget, f) })
+		return runGRPCLoad(ctx, f)
 	}
 	target := strings.TrimSuffix(f.url, "/") + f.endpoint
 	u, err := url.Parse(target)

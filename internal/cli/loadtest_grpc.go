@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -101,41 +102,103 @@ func grpcTargetOf(f *loadtestFlags) (*grpcTarget, error) {
 	return t, nil
 }
 
-// grpcRequester sends the run's request over its own connection (as each HTTP worker has its
-// own): a unary call, or a whole server stream read to its end.
+// grpcRequester sends the run's request with grpc-go over a connection it may share with other
+// workers: a unary call, or a whole server stream read to its end. A load generator must cost
+// the machine far less than the server it measures (the REST one speaks raw HTTP/1.1 for this
+// reason; rawGRPCRequester is the cheaper choice for unary calls), so a call allocates as
+// little as grpc-go lets it: the request, the response
+// message and the context with the key's metadata are made once, a call gets a deadline of
+// its own only when --timeout ends before the run, and the flow-control windows are static
+// (grpc-go's dynamic windows ping the peer after nearly every response, a round trip of
+// frames per call).
 type grpcRequester struct {
 	t    *grpcTarget
 	f    loadtestFlags
-	conn *grpc.ClientConn
-	err  error
+	conn *grpc.ClientConn // shared with other workers; runGRPCLoad closes it
+	resp proto.Message
+	// parent is the context the last call came with, md the same with the key's metadata.
+	parent, md context.Context
 }
 
-func newGRPCRequester(t *grpcTarget, f loadtestFlags) *grpcRequester {
+// grpcLoadWindow is the load generator's static HTTP/2 flow-control window (per stream and
+// per connection): larger than any default response, so that no call waits for a window
+// update.
+const grpcLoadWindow = 1 << 20
+
+// dialGRPC is one connection of the run (grpc-go connects on the first call).
+func dialGRPC(t *grpcTarget, f loadtestFlags) (*grpc.ClientConn, error) {
 	creds := insecure.NewCredentials()
 	if t.tls {
 		creds = credentials.NewTLS(&tls.Config{InsecureSkipVerify: f.insecure})
 	}
-	conn, err := grpc.NewClient(t.addr, grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
-	return &grpcRequester{t: t, f: f, conn: conn, err: err}
+	return grpc.NewClient(t.addr, grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
+		grpc.WithStaticStreamWindowSize(grpcLoadWindow), grpc.WithStaticConnWindowSize(grpcLoadWindow))
+}
+
+// runGRPCLoad runs the load: unary plaintext calls with the raw client (rawGRPCRequester, a
+// connection per worker, as REST's), unless --grpc-client grpc-go; streams, TLS and
+// --grpc-client grpc-go with grpc-go's client, the workers sharing --grpc-conns connections,
+// each carrying its share of the workers' calls side by side (HTTP/2 multiplexes them; one
+// connection per server is how a gRPC client normally calls it).
+func runGRPCLoad(ctx context.Context, f loadtestFlags) (*loadtestResult, error) {
+	t := f.grpcTarget
+	if f.grpcClient == "raw" && !t.tls && !t.method.IsStreamingServer() {
+		if _, err := newRawGRPCRequester(t, f); err != nil { // the request marshals
+			return nil, err
+		}
+		return runLoad(ctx, f, t.addr+t.fullName, func() requester {
+			r, _ := newRawGRPCRequester(t, f)
+			return r
+		})
+	}
+	conns := make([]*grpc.ClientConn, min(f.grpcConns, f.concurrency))
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	for i := range conns {
+		c, err := dialGRPC(t, f)
+		if err != nil {
+			return nil, err
+		}
+		conns[i] = c
+	}
+	var next atomic.Int64
+	return runLoad(ctx, f, t.addr+t.fullName, func() requester {
+		c := conns[int(next.Add(1)-1)%len(conns)]
+		return &grpcRequester{t: t, f: f, conn: c, resp: newMessage(t.method.Output())}
+	})
+}
+
+// callContext is the context of one call: ctx with the key's metadata (built once per ctx)
+// and, when --timeout ends before ctx does, that deadline.
+func (g *grpcRequester) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx != g.parent {
+		g.parent, g.md = ctx, ctx
+		if g.f.apiKey != "" {
+			g.md = metadata.NewOutgoingContext(ctx, metadata.Pairs("x-api-key", g.f.apiKey))
+		}
+	}
+	if d, ok := ctx.Deadline(); ok && time.Until(d) <= g.f.timeout {
+		return g.md, func() {}
+	}
+	return context.WithTimeout(g.md, g.f.timeout)
 }
 
 // do returns the HTTP status equivalent of the call's gRPC code (200 for OK), so that the
 // report's statuses and error count read as for REST.
 func (g *grpcRequester) do(ctx context.Context) (int, error) {
-	if g.err != nil {
-		return 0, g.err
-	}
-	ctx, cancel := context.WithTimeout(ctx, g.f.timeout)
+	ctx, cancel := g.callContext(ctx)
 	defer cancel()
-	if g.f.apiKey != "" {
-		ctx = metadata.AppendToOutgoingContext(ctx, "x-api-key", g.f.apiKey)
-	}
 	var err error
 	if g.t.method.IsStreamingServer() {
 		err = g.stream(ctx)
 	} else {
-		err = g.conn.Invoke(ctx, g.t.fullName, g.t.request, newMessage(g.t.method.Output()))
+		err = g.conn.Invoke(ctx, g.t.fullName, g.t.request, g.resp)
 	}
 	st := status.Convert(err)
 	switch st.Code() {
@@ -164,7 +227,7 @@ func (g *grpcRequester) stream(ctx context.Context) error {
 		return err
 	}
 	for {
-		if err := cs.RecvMsg(newMessage(g.t.method.Output())); err != nil {
+		if err := cs.RecvMsg(g.resp); err != nil {
 			if err == io.EOF {
 				return nil
 			}
@@ -182,11 +245,7 @@ func newMessage(md protoreflect.MessageDescriptor) proto.Message {
 	return dynamicpb.NewMessage(md)
 }
 
-func (g *grpcRequester) close() {
-	if g.conn != nil {
-		g.conn.Close()
-	}
-}
+func (g *grpcRequester) close() {}
 
 // httpStatusOf is the HTTP status a gRPC code stands for (as grpc-gateway maps them).
 func httpStatusOf(c codes.Code) int {
