@@ -105,20 +105,23 @@ func valueIssue(param string, input any, err error) Issue {
 // (nernst.ValidateInputs).
 func handleNernst() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := readForm(r)
+		b, err := readJSONBody(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		z, cOut, cIn, tempK := 1, 0.0, 0.0, 310.0
-		f.intField("z_valence", &z, false, math.MinInt32, math.MaxInt32)
-		f.floatField("concentration_out_molar", &cOut, true, floatBounds{})
-		f.floatField("concentration_in_molar", &cIn, true, floatBounds{})
-		f.floatField("temperature_k", &tempK, false, floatBounds{})
-		if err := f.finish(); err != nil {
-			writeError(w, r, err)
-			return
+		in, ok := parseNernstFast(b)
+		if !ok {
+			f, err := parseForm(b)
+			if err == nil {
+				in, err = nernstFromForm(f)
+			}
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
 		}
+		z, cOut, cIn, tempK := in.z, in.cOut, in.cIn, in.temperature
 		if err := nernst.ValidateInputs(z, cOut, cIn, tempK); err != nil {
 			var re *nernst.RangeError
 			if errors.As(err, &re) {
@@ -137,7 +140,7 @@ func handleNernst() http.Handler {
 			writeError(w, r, nonFiniteNernst(cOut, cIn, v*1000))
 			return
 		}
-		newObject().float("potential_mV", v*1000).write(w, r)
+		writeNernst(w, v*1000)
 	})
 }
 

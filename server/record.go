@@ -27,6 +27,8 @@ type record struct {
 	identity string
 	// keyID is the fingerprint of the API key that authenticated the request, if any.
 	keyID string
+	// keyIdentity is "key:" + keyID, kept with the key so that it is not rebuilt per request.
+	keyIdentity string
 	// err is the error the response carried, if writeError produced it.
 	err *Error
 	w   *statusWriter
