@@ -69,12 +69,17 @@ func (l *Limiter) capacity(route string) int {
 
 // Allow takes one token from the bucket of (identity, route).
 func (l *Limiter) Allow(identity, route string) Decision {
+	return l.AllowAt(identity, route, l.now())
+}
+
+// AllowAt is Allow at a given time: the HTTP middleware passes the request's arrival, which
+// it has already read from the clock.
+func (l *Limiter) AllowAt(identity, route string, now time.Time) Decision {
 	capacity := float64(l.capacity(route))
 	rate := capacity / l.window.Seconds()
 	key := bucketKey{identity, route}
 	// A client's buckets share a shard: shards spread clients, not one client's routes.
 	sh := &l.shards[maphash.String(l.seed, identity)%uint64(len(l.shards))]
-	now := l.now()
 
 	sh.mu.Lock()
 	if now.Sub(sh.lastSweep) >= l.window {
@@ -200,7 +205,12 @@ func withRateLimit(l RateLimiter, trusted []netip.Prefix, m *Metrics) func(http.
 			default:
 				rec.identity = "ip:" + clientIP(r, trusted)
 			}
-			d := l.Allow(rec.identity, rec.route)
+			var d Decision
+			if at, ok := l.(*Limiter); ok && !rec.start.IsZero() {
+				d = at.AllowAt(rec.identity, rec.route, rec.start)
+			} else {
+				d = l.Allow(rec.identity, rec.route)
+			}
 			// As Header.Set would, without canonicalising the keys (given in canonical form)
 			// and with one allocation for the three value slices.
 			vals := &[3]string{limits.text(d.Limit), strconv.Itoa(d.Remaining), strconv.Itoa(ceilSeconds(d.Reset))}

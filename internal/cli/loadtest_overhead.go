@@ -187,6 +187,7 @@ func runOverhead(ctx context.Context, env *Env, f loadtestFlags, o overheadFlags
 		return err
 	}
 	defer app.Close()
+	defer server.TuneGC()() // as `mfn serve` runs (GOGC=400 unless set); the bare server shares it
 
 	fullURL, stopFull, err := serveLoopback(app.Handler())
 	if err != nil {
