@@ -85,3 +85,29 @@ func TestWriteNernstMatchesObject(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNernstParse compares, in one run, the general form (a map of members, one string
+// per key and value) with the one-pass reader on the load test's body.
+func BenchmarkNernstParse(b *testing.B) {
+	body := []byte(nernstFastSeeds[0])
+	b.Run("general", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f, err := parseForm(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := nernstFromForm(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := parseNernstFast(body); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
+}
