@@ -31,6 +31,7 @@ type APIKeys struct {
 type keySet struct {
 	digests [][sha256.Size]byte
 	ids     []string       // short fingerprints, safe to log and to key rate-limit buckets
+	idents  []string       // "key:" + ids[i]: the rate limiter's identity of each key
 	entries []apikey.Entry // labels and expiry (zero: never); Key is cleared
 }
 
@@ -76,6 +77,7 @@ func (k *APIKeys) Reload() (int, error) {
 		seen[d] = true
 		s.digests = append(s.digests, d)
 		s.ids = append(s.ids, hex.EncodeToString(d[:6]))
+		s.idents = append(s.idents, "key:"+s.ids[len(s.ids)-1])
 		e.Key = ""
 		s.entries = append(s.entries, e)
 	}
@@ -100,10 +102,19 @@ func readKeyFile(path string) ([]apikey.Entry, error) {
 // Check compares the presented key with every valid key in constant time (per key, and
 // without stopping at a match) and returns the matching key's fingerprint.
 func (k *APIKeys) Check(presented string) (id string, ok bool) {
-	if presented == "" {
+	s, match := k.check(presented)
+	if match < 0 {
 		return "", false
 	}
-	d := sha256.Sum256([]byte(presented))
+	return s.ids[match], true
+}
+
+// check is Check returning the key set and the matching key's index (-1: none).
+func (k *APIKeys) check(presented string) (*keySet, int) {
+	if presented == "" {
+		return nil, -1
+	}
+	d := digestOf(presented)
 	s := k.set.Load()
 	match := -1
 	for i := range s.digests {
@@ -112,9 +123,19 @@ func (k *APIKeys) Check(presented string) (id string, ok bool) {
 		}
 	}
 	if match < 0 || !s.entries[match].Valid(k.now()) {
-		return "", false
+		return s, -1
 	}
-	return s.ids[match], true
+	return s, match
+}
+
+// digestOf is the SHA-256 of a presented key, hashed from a stack copy when the key is of a
+// usual length (converting the string to a slice would allocate once per request).
+func digestOf(key string) [sha256.Size]byte {
+	var buf [128]byte
+	if len(key) <= len(buf) {
+		return sha256.Sum256(append(buf[:0], key...))
+	}
+	return sha256.Sum256([]byte(key))
 }
 
 // authBody is the reference's 401 body, byte for byte.
@@ -145,9 +166,10 @@ func withAuth(keys *APIKeys, fails *limits.FailedAuth, trusted []netip.Prefix, a
 				}
 			}
 			presented := header(r.Header, "X-Api-Key")
-			id, ok := keys.Check(presented)
+			set, match := keys.check(presented)
+			ok := match >= 0
 			if ok {
-				rec.keyID = id
+				rec.keyID, rec.keyIdentity = set.ids[match], set.idents[match]
 			}
 			if !ok && protected {
 				if fails != nil {

@@ -328,6 +328,19 @@ const (
 	serveMemoryLimit = 1 << 30
 )
 
+// TuneGC applies the garbage collector's serving settings as Serve does, for a process that
+// serves App.Handler itself (`mfn loadtest --overhead` measures the service as it runs), and
+// returns a function that restores the previous settings.
+func TuneGC() (restore func()) {
+	percent, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(-1)
+	debug.SetGCPercent(percent)
+	tuneGC(os.Getenv)
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+	}
+}
+
 // tuneGC applies serveGCPercent and serveMemoryLimit, each only when the operator has not
 // set its variable.
 func tuneGC(getenv func(string) string) {

@@ -43,6 +43,15 @@ type form struct {
 // limit set by the body-size middleware, and with a 422 when the body is missing, is not
 // JSON, or is JSON but not an object.
 func readForm(r *http.Request) (*form, error) {
+	b, err := readJSONBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return parseForm(b)
+}
+
+// readJSONBody is readForm's reading part: the Content-Type check and the body, unparsed.
+func readJSONBody(r *http.Request) ([]byte, error) {
 	if ct := header(r.Header, "Content-Type"); ct != "" && ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
@@ -58,7 +67,7 @@ func readForm(r *http.Request) (*form, error) {
 		}
 		return nil, errorf(KindBadRequest, "Could not read the request body: %v", err)
 	}
-	return parseForm(b)
+	return b, nil
 }
 
 // readBody reads the whole body as io.ReadAll does, in one buffer of the declared length

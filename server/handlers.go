@@ -102,17 +102,28 @@ func valueIssue(param string, input any, err error) Issue {
 // the core's (nernst.ValidateInputs).
 func handleNernst() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := readForm(r)
+		b, err := readJSONBody(r)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		mv, err := nernstOf(f)
+		in, ok := parseNernstFast(b)
+		if !ok {
+			f, err := parseForm(b)
+			if err == nil {
+				in, err = nernstFromForm(f)
+			}
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
+		mv, err := nernstPotential(in)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		newObject().float("potential_mV", mv).write(w, r)
+		writeNernst(w, mv)
 	})
 }
 

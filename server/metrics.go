@@ -219,7 +219,8 @@ func withMetrics(m *Metrics) func(http.Handler) http.Handler {
 					status = http.StatusInternalServerError // the recovery middleware answers it
 				}
 				c.requests(m, status).Inc()
-				c.duration.Observe(time.Since(rec.start).Seconds())
+				rec.end = time.Now()
+				c.duration.Observe(rec.end.Sub(rec.start).Seconds())
 				if p != nil {
 					panic(p)
 				}

@@ -136,17 +136,21 @@ func withAccessLog(log *slog.Logger, mode AccessLogMode) func(http.Handler) http
 					level = slog.LevelError
 				}
 				if log.Enabled(r.Context(), level) && sampler.keep(status) {
+					now := rec.end // the metrics' clock reading, when they ran
+					if now.IsZero() {
+						now = time.Now()
+					}
 					var buf [10]slog.Attr
 					attrs := append(buf[:0],
 						slog.String("method", r.Method), slog.String("route", rec.route), slog.String("path", r.URL.Path),
-						slog.Int("status", status), slog.Float64("duration_ms", float64(time.Since(rec.start).Microseconds())/1000),
+						slog.Int("status", status), slog.Float64("duration_ms", float64(now.Sub(rec.start).Microseconds())/1000),
 						slog.Int64("bytes", rec.w.bytes), slog.String("client_ip", peerIP(r)),
 					)
 					if rec.err != nil && status >= 500 {
 						attrs = append(attrs, slog.String("error", rec.err.Error()))
 					}
 					if fastOK {
-						fast.log(rec, time.Now(), level, "request completed", attrs)
+						fast.log(rec, now, level, "request completed", attrs)
 					} else {
 						log.LogAttrs(r.Context(), level, "request completed", attrs...)
 					}

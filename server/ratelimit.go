@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,9 +27,12 @@ type Limiter struct {
 
 type limiterShard struct {
 	mu        sync.Mutex
-	buckets   map[string]*bucket
+	buckets   map[bucketKey]*bucket
 	lastSweep time.Time
 }
+
+// bucketKey names a bucket without concatenating its parts (no allocation per request).
+type bucketKey struct{ identity, route string }
 
 type bucket struct {
 	tokens   float64
@@ -50,7 +54,7 @@ type Decision struct {
 func NewLimiter(defaultCap int, window time.Duration, routeCaps map[string]int) *Limiter {
 	l := &Limiter{window: window, defaultCap: defaultCap, caps: routeCaps, now: time.Now, seed: maphash.MakeSeed()}
 	for i := range l.shards {
-		l.shards[i].buckets = map[string]*bucket{}
+		l.shards[i].buckets = map[bucketKey]*bucket{}
 	}
 	return l
 }
@@ -65,11 +69,17 @@ func (l *Limiter) capacity(route string) int {
 
 // Allow takes one token from the bucket of (identity, route).
 func (l *Limiter) Allow(identity, route string) Decision {
+	return l.AllowAt(identity, route, l.now())
+}
+
+// AllowAt is Allow at a given time: the HTTP middleware passes the request's arrival, which
+// it has already read from the clock.
+func (l *Limiter) AllowAt(identity, route string, now time.Time) Decision {
 	capacity := float64(l.capacity(route))
 	rate := capacity / l.window.Seconds()
-	key := identity + " " + route
-	sh := &l.shards[maphash.String(l.seed, key)%uint64(len(l.shards))]
-	now := l.now()
+	key := bucketKey{identity, route}
+	// A client's buckets share a shard: shards spread clients, not one client's routes.
+	sh := &l.shards[maphash.String(l.seed, identity)%uint64(len(l.shards))]
 
 	sh.mu.Lock()
 	if now.Sub(sh.lastSweep) >= l.window {
@@ -138,7 +148,7 @@ func clientIP(r *http.Request, trusted []netip.Prefix) string {
 		return r.RemoteAddr
 	}
 	if len(trusted) == 0 || !inPrefixes(ip, trusted) {
-		return ip.String()
+		return peerText(ip, r.RemoteAddr)
 	}
 	hops := r.Header.Values("X-Forwarded-For")
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -157,6 +167,20 @@ func clientIP(r *http.Request, trusted []netip.Prefix) string {
 	return ip.String()
 }
 
+// peerText is ip.String(), taken from the peer address's own text when that is already the
+// canonical form (as net/http writes RemoteAddr for IPv4), so that it costs no allocation.
+func peerText(ip netip.Addr, remote string) string {
+	host := remote
+	if i := strings.LastIndexByte(remote, ':'); i > 0 && ip.Is4() {
+		host = remote[:i]
+	}
+	var buf [64]byte
+	if string(ip.AppendTo(buf[:0])) == host {
+		return host
+	}
+	return ip.String()
+}
+
 func inPrefixes(ip netip.Addr, ps []netip.Prefix) bool {
 	for _, p := range ps {
 		if p.Contains(ip) {
@@ -169,19 +193,31 @@ func inPrefixes(ip netip.Addr, ps []netip.Prefix) bool {
 // withRateLimit takes a token per request from the bucket of its API key (or, without one,
 // its client address) and route; an empty bucket answers 429 with Retry-After.
 func withRateLimit(l RateLimiter, trusted []netip.Prefix, m *Metrics) func(http.Handler) http.Handler {
+	var limits limitTexts
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := recordOf(r.Context())
-			if rec.keyID != "" {
+			switch {
+			case rec.keyIdentity != "": // "key:" + rec.keyID, made once per key (APIKeys)
+				rec.identity = rec.keyIdentity
+			case rec.keyID != "":
 				rec.identity = "key:" + rec.keyID
-			} else {
+			default:
 				rec.identity = "ip:" + clientIP(r, trusted)
 			}
-			d := l.Allow(rec.identity, rec.route)
+			var d Decision
+			if at, ok := l.(*Limiter); ok && !rec.start.IsZero() {
+				d = at.AllowAt(rec.identity, rec.route, rec.start)
+			} else {
+				d = l.Allow(rec.identity, rec.route)
+			}
+			// As Header.Set would, without canonicalising the keys (given in canonical form)
+			// and with one allocation for the three value slices.
+			vals := &[3]string{limits.text(d.Limit), strconv.Itoa(d.Remaining), strconv.Itoa(ceilSeconds(d.Reset))}
 			h := w.Header()
-			h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
-			h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
-			h.Set("X-RateLimit-Reset", strconv.Itoa(ceilSeconds(d.Reset)))
+			h["X-Ratelimit-Limit"] = vals[0:1:1]
+			h["X-Ratelimit-Remaining"] = vals[1:2:2]
+			h["X-Ratelimit-Reset"] = vals[2:3:3]
 			if !d.Allowed {
 				m.rateLimited.WithLabelValues(rec.route).Inc()
 				writeError(w, r, &Error{Kind: KindRateLimited, Detail: "Rate limit exceeded", ErrorCode: "rate_limit_exceeded",
@@ -191,4 +227,22 @@ func withRateLimit(l RateLimiter, trusted []netip.Prefix, m *Metrics) func(http.
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// limitTexts caches the text of the last limit written: a route's limit is the same on
+// every response, so X-RateLimit-Limit needs no formatting.
+type limitTexts struct{ last atomic.Pointer[limitText] }
+
+type limitText struct {
+	n int
+	s string
+}
+
+func (c *limitTexts) text(n int) string {
+	if t := c.last.Load(); t != nil && t.n == n {
+		return t.s
+	}
+	t := &limitText{n: n, s: strconv.Itoa(n)}
+	c.last.Store(t)
+	return t.s
 }

@@ -18,8 +18,11 @@ type record struct {
 	// rt is the request's route, nil when the path is not one.
 	rt *route
 
-	id      string
-	start   time.Time
+	id    string
+	start time.Time
+	// end is when the metrics middleware saw the exchange end (zero without metrics), so
+	// that the access log needs no second clock read.
+	end     time.Time
 	route   string // the route's path, or otherRoute when the path is not a route
 	method  string
 	traceID string
@@ -27,6 +30,8 @@ type record struct {
 	identity string
 	// keyID is the fingerprint of the API key that authenticated the request, if any.
 	keyID string
+	// keyIdentity is "key:" + keyID, kept with the key so that it is not rebuilt per request.
+	keyIdentity string
 	// err is the error the response carried, if writeError produced it.
 	err *Error
 	w   *statusWriter

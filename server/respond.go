@@ -44,7 +44,7 @@ func (o *object) appendFloat(b []byte, k string, v float64) []byte {
 		}
 		return append(b, "null"...)
 	}
-	return append(b, pyfmt.Float(v)...)
+	return pyfmt.AppendFloat(b, v)
 }
 
 func (o *object) int(k string, v int) *object {

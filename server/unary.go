@@ -91,14 +91,17 @@ func (d simService) finish(ctx context.Context, req simulateRequest, out Simulat
 
 // nernstOf reads and answers a /nernst body: the Nernst potential in mV.
 func nernstOf(f *form) (float64, error) {
-	z, cOut, cIn, tempK := 1, 0.0, 0.0, 310.0
-	f.intField("z_valence", &z, false, math.MinInt32, math.MaxInt32)
-	f.floatField("concentration_out_molar", &cOut, true, floatBounds{})
-	f.floatField("concentration_in_molar", &cIn, true, floatBounds{})
-	f.floatField("temperature_k", &tempK, false, floatBounds{})
-	if err := f.finish(); err != nil {
+	in, err := nernstFromForm(f)
+	if err != nil {
 		return 0, err
 	}
+	return nernstPotential(in)
+}
+
+// nernstPotential validates the inputs of /nernst (nernst.ValidateInputs' ranges) and answers
+// the potential in mV; REST's fast and general readers and gRPC's direct path share it.
+func nernstPotential(in nernstInputs) (float64, error) {
+	z, cOut, cIn, tempK := in.z, in.cOut, in.cIn, in.temperature
 	if err := nernst.ValidateInputs(z, cOut, cIn, tempK); err != nil {
 		var re *nernst.RangeError
 		if errors.As(err, &re) {

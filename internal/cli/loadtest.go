@@ -76,6 +76,9 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&f.wsStream, "stream", "stream_features", "with --ws: stream_features or simulation_live")
 	fs.IntVar(&f.wsInterval, "interval", 100, "with --ws: update_interval_ms of each stream")
 	overhead := fs.Int("overhead", 0, "run N rounds alternating an in-process full service and a bare net/http handler that writes the same bytes, and print the ratio (ignores --url)")
+	var o overheadFlags
+	fs.DurationVar(&o.slice, "slice", 250*time.Millisecond, "with --overhead: the two servers alternate every slice within a round (each gets --duration per round)")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "with --overhead: each server runs this long before the first round, not counted")
 	fs.BoolVar(&f.grpc, "grpc", false, "gRPC mode: --url is the gRPC address (host:port; https:// for TLS), --endpoint a method (Simulate, StreamSimulation, …) or its REST path, --body protojson; a stream counts as one request, read to its end")
 	fs.IntVar(&f.grpcConns, "grpc-conns", 1, "with --grpc --grpc-client grpc-go: connections the --concurrency workers share, calls multiplexed on each")
 	fs.StringVar(&f.grpcClient, "grpc-client", "raw", "with --grpc: raw (unary plaintext calls over HTTP/2 frames prepared once, a connection per worker, as REST's raw HTTP/1.1) or grpc-go (always for streams and TLS)")
@@ -90,7 +93,8 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *overhead != 0 {
-		return runOverhead(ctx, env, f, *overhead)
+		o.rounds = *overhead
+		return runOverhead(ctx, env, f, o)
 	}
 	if f.ws {
 		return runWSLoadtest(ctx, env, f)
