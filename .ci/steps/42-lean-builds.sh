@@ -41,6 +41,7 @@ done
 echo "-- vet and tests with -tags $lean_tags"
 go vet -tags "$lean_tags" ./...
 go test -count=1 -tags "$lean_tags" ./internal/buildinfo ./internal/blobstore ./render ./dataset ./integration ./server ./deploy/image
+go test -count=1 -tags "$lean_tags" -run 'TestVersionListsFeatures|TestMissingFeaturesRefused|TestAnalyze' ./internal/cli
 "$out/mfn-lean-linux-amd64" version | tee "$out/version.txt"
 grep -q "not compiled in: kafka (-tags nokafka), parquet (-tags noparquet), otel (-tags nootel), grpc (-tags nogrpc)" "$out/version.txt"
 
