@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"sync"
 	"unsafe"
 
 	"mfn/npexact"
@@ -148,46 +149,153 @@ func fitLogLog(sizes, counts []float64) (d, r2 float64) {
 // countBoxes returns, for each size, the number of size×size tiles of the top-left
 // (n/size·size)² sub-grid holding at least one true cell (0 when no tile fits).
 //
-// The mask is packed into 64-bit rows once. For each size the rows of a tile band are ORed
-// together, then a log-step shift-OR makes bit c say "some bit in [c, c+size) is set", and a
-// popcount over the tile-start bits counts the occupied tiles: no per-box work or allocation.
+// The mask is packed into 64-bit rows once. For each size, the rows of every tile band are
+// ORed into one band row (only the words covering the counted columns), the band rows laid
+// end to end as one bit string; a log-step shift-OR over that string makes bit c say "some
+// bit in [c, c+size) is set", and a popcount over the tile-start bits counts the occupied
+// tiles. For a tile start c = j·size the range [c, c+size) ends inside its own band row, so
+// the bits the shifts carry across band boundaries never reach a tile start: one pass over
+// the whole string per shift, not one call per band.
 func countBoxes(binary []bool, n int, sizes []int) []int {
 	counts := make([]int, len(sizes))
 	if n == 0 {
 		return counts
 	}
 	w := (n + 63) / 64
-	rows := packRows(binary, n, w)
-	scratch := make([]uint64, 2*w)
-	band, starts := scratch[:w], scratch[w:]
+	sc := scratchPool.Get().(*boxScratch)
+	sc.rows = resize(sc.rows, n*w)
+	packRows(sc.rows, binary, n, w)
+	sc.countPacked(n, w, sizes, counts)
+	scratchPool.Put(sc)
+	return counts
+}
+
+// boxScratch is countBoxes' working memory, pooled: an estimate on a 256² mask would
+// otherwise allocate 16 KiB of packed rows and as much again of band rows per call.
+type boxScratch struct{ rows, bands, starts []uint64 }
+
+var scratchPool = sync.Pool{New: func() any { return new(boxScratch) }}
+
+// countPacked is countBoxes on the packed rows in sc.rows (n rows of w words).
+func (sc *boxScratch) countPacked(n, w int, sizes []int, counts []int) {
+	rows, bands, starts := sc.rows, sc.bands, sc.starts
+	defer func() { sc.bands, sc.starts = bands, starts }()
 	for i, s := range sizes {
 		if s <= 0 || s > n {
 			continue
 		}
 		nb := n / s
 		used := (nb*s + 63) / 64 // words covering the counted columns
+		starts = resize(starts, used)
 		clear(starts)
 		for j := 0; j < nb; j++ {
 			c := j * s
 			starts[c/64] |= 1 << (c % 64)
 		}
-		total := 0
+		if s <= 64 {
+			bands = resize(bands, nb*used+shiftPad(nb*used))[:nb*used]
+			counts[i] = countNarrow(rows, w, s, nb, used, starts, bands)
+			continue
+		}
+		bands = resize(bands, nb*used)
 		for b := 0; b < nb; b++ {
-			copy(band[:used], rows[b*s*w:b*s*w+used])
-			for r := b*s + 1; r < (b+1)*s; r++ {
+			dst := bands[b*used : (b+1)*used]
+			r0 := b * s
+			copy(dst, rows[r0*w:r0*w+used])
+			for r := r0 + 1; r < r0+s; r++ {
 				row := rows[r*w : r*w+used]
-				for k := range row {
-					band[k] |= row[k]
+				for k := range dst {
+					dst[k] |= row[k]
 				}
 			}
-			orRange(band[:used], s)
-			for k := 0; k < used; k++ {
-				total += bits.OnesCount64(band[k] & starts[k])
+		}
+		orRange(bands, s)
+		total := 0
+		for b := 0; b < nb; b++ {
+			band := bands[b*used : (b+1)*used]
+			for k, v := range band {
+				total += bits.OnesCount64(v & starts[k])
 			}
 		}
 		counts[i] = total
 	}
-	return counts
+}
+
+// countNarrow is the count for one size s ≤ 64: the band rows (each the OR of its band's s
+// rows, only the words covering the counted columns) laid end to end, then shiftCount.
+func countNarrow(rows []uint64, w, s, nb, used int, starts, bands []uint64) int {
+	if orBands != nil && used%4 == 0 {
+		orBands(bands, rows, nb, s, w, used)
+	} else {
+		for b := 0; b < nb; b++ {
+			orRows(bands[b*used:(b+1)*used], rows, b*s, s, w)
+		}
+	}
+	return shiftCount(bands[:nb*used], starts[:used], s)
+}
+
+// shiftPad is the number of zero words a string of n words needs after it for the vector
+// shiftCount: up to a multiple of four, and one more for the last group's neighbour load.
+func shiftPad(n int) int { return (4-n%4)%4 + 4 }
+
+// shiftCount returns the number of tile starts (the bits of starts, repeated every
+// len(starts) words) whose tile [c, c+s) of v holds a set bit, for s ≤ 64. It may modify v.
+// The bits the shifts bring in from the next band row never reach a tile start, whose tile
+// ends in its own row. The AVX2 form (shiftCountVec) makes one pass over v per shift step.
+// shiftCountGo runs word by word in registers instead: the bits of word k need only words k
+// and k+1, since a tile starting in word k ends before word k+2, and every shift is at most 32
+// bits, so the bits of word k+1 that a step reads have been ORed over their full span within
+// word k+1.
+var shiftCount = shiftCountGo
+
+func shiftCountGo(v, starts []uint64, s int) int {
+	total, j := 0, 0
+	for k, x := range v {
+		var y uint64
+		if k+1 < len(v) {
+			y = v[k+1]
+		}
+		// Shift counts are in [1, 32]; the &63 tells the compiler so (no over-shift checks).
+		span := 1
+		for ; span*2 <= s; span *= 2 {
+			x |= x>>(span&63) | y<<((64-span)&63)
+			y |= y >> (span & 63)
+		}
+		if d := s - span; d > 0 {
+			x |= x>>(d&63) | y<<((64-d)&63)
+		}
+		total += bits.OnesCount64(x & starts[j])
+		if j++; j == len(starts) {
+			j = 0
+		}
+	}
+	return total
+}
+
+// orBands is orRows for all nb bands of a size in one call (band b into bands[b·used:]),
+// where the CPU's vector path takes whole groups of four words; nil elsewhere.
+var orBands func(bands, rows []uint64, nb, s, w, used int)
+
+// orRows sets dst[k] to the OR of rows[r·w+k] over r0 ≤ r < r0+s, for k < len(dst) ≤ w:
+// AVX2 where the CPU has it, four words per register.
+var orRows = orRowsGo
+
+func orRowsGo(dst, rows []uint64, r0, s, w int) {
+	copy(dst, rows[r0*w:r0*w+len(dst)])
+	for r := r0 + 1; r < r0+s; r++ {
+		row := rows[r*w : r*w+len(dst)]
+		for k := range dst {
+			dst[k] |= row[k]
+		}
+	}
+}
+
+// resize returns buf[:n], reallocating when the capacity is short.
+func resize(buf []uint64, n int) []uint64 {
+	if cap(buf) < n {
+		return make([]uint64, n)
+	}
+	return buf[:n]
 }
 
 // orRange turns bit c of v into the OR of bits c..c+s−1 (bits past the end count as 0).
@@ -222,22 +330,20 @@ func orShifted(v []uint64, d int) {
 	v[last] |= v[last+q] >> b
 }
 
-// packRows packs the n×n mask into n rows of w words; bit c%64 of word c/64 is column c.
-// Eight cells are gathered at once: a Go bool is one byte holding 0 or 1, so a 64-bit load
-// of 8 bools times 0x0102040810204080 collects their low bits into the top byte.
-func packRows(mask []bool, n, w int) []uint64 {
-	out := make([]uint64, n*w)
+// packRows packs the n×n mask into out, n rows of w words; bit c%64 of word c/64 is column c.
+// Whole groups of 64 cells go through pack64 (AVX2 where the CPU has it); the rest, eight
+// cells at a time: a Go bool is one byte holding 0 or 1, so a 64-bit load of 8 bools times
+// 0x0102040810204080 collects their low bits into the top byte.
+func packRows(out []uint64, mask []bool, n, w int) {
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(mask))), len(mask))
 	for r := 0; r < n; r++ {
 		src := raw[r*n : (r+1)*n]
 		dst := out[r*w : (r+1)*w]
-		c := 0
-		for ; c+64 <= n; c += 64 {
-			p := (*[64]byte)(src[c:])
-			dst[c/64] = gather8(p[0:8]) | gather8(p[8:16])<<8 | gather8(p[16:24])<<16 |
-				gather8(p[24:32])<<24 | gather8(p[32:40])<<32 | gather8(p[40:48])<<40 |
-				gather8(p[48:56])<<48 | gather8(p[56:64])<<56
+		c := n &^ 63
+		if c > 0 {
+			pack64(&dst[0], &src[0], c/64) // writes the whole words
 		}
+		clear(dst[c/64:]) // the partial word, ORed below
 		for ; c+8 <= n; c += 8 {
 			dst[c/64] |= gather8(src[c:c+8]) << (c % 64)
 		}
@@ -247,7 +353,20 @@ func packRows(mask []bool, n, w int) []uint64 {
 			}
 		}
 	}
-	return out
+}
+
+// pack64 packs words·64 bool bytes at src into words words at dst (bit i = byte i).
+var pack64 = pack64Go
+
+func pack64Go(dst *uint64, src *byte, words int) {
+	d := unsafe.Slice(dst, words)
+	s := unsafe.Slice(src, words*64)
+	for k := range d {
+		p := (*[64]byte)(s[k*64:])
+		d[k] = gather8(p[0:8]) | gather8(p[8:16])<<8 | gather8(p[16:24])<<16 |
+			gather8(p[24:32])<<24 | gather8(p[32:40])<<32 | gather8(p[40:48])<<40 |
+			gather8(p[48:56])<<48 | gather8(p[56:64])<<56
+	}
 }
 
 // gather8 packs 8 bool bytes (0 or 1) into the low 8 bits, first byte lowest.

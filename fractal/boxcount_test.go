@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"mfn/internal/membw"
 	"mfn/npexact"
 	"mfn/rng"
 )
@@ -175,7 +176,7 @@ func naiveCounts(m []bool, n int, sizes []int) []int {
 // The bit-packed counter equals the naive one for every size on many shapes and densities.
 func TestCountBoxesMatchesNaive(t *testing.T) {
 	g := rng.New(7)
-	for _, n := range []int{1, 2, 3, 7, 8, 9, 63, 64, 65, 100, 127, 128, 129, 200} {
+	for _, n := range []int{1, 2, 3, 7, 8, 9, 63, 64, 65, 100, 127, 128, 129, 200, 256, 257} {
 		for _, p := range []float64{0.001, 0.05, 0.5, 0.97} {
 			m := make([]bool, n*n)
 			for i := range m {
@@ -189,6 +190,28 @@ func TestCountBoxesMatchesNaive(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("n=%d p=%v: counts %v, want %v", n, p, got, want)
 			}
+		}
+	}
+}
+
+// The pure-Go forms of the packing, band and shift kernels (what purego builds and CPUs without
+// AVX2 run) give the naive counts too, whatever kernels this CPU selected.
+func TestCountBoxesPureGoForms(t *testing.T) {
+	p, r, b, c := pack64, orRows, orBands, shiftCount
+	pack64, orRows, orBands, shiftCount = pack64Go, orRowsGo, nil, shiftCountGo
+	t.Cleanup(func() { pack64, orRows, orBands, shiftCount = p, r, b, c })
+	g := rng.New(9)
+	for _, n := range []int{1, 63, 64, 65, 129, 256} {
+		m := make([]bool, n*n)
+		for i := range m {
+			m[i] = g.Random() < 0.3
+		}
+		sizes := make([]int, 0, n+1)
+		for s := 1; s <= n+1; s++ {
+			sizes = append(sizes, s)
+		}
+		if got, want := countBoxes(m, n, sizes), naiveCounts(m, n, sizes); !slices.Equal(got, want) {
+			t.Fatalf("n=%d: counts %v, want %v", n, got, want)
 		}
 	}
 }
@@ -247,13 +270,15 @@ func FuzzBoxCounting(f *testing.F) {
 	})
 }
 
+// benchmarkBoxCount reports, beside ns/op, the CPU time per estimate (cpu-ns/op), which
+// docs/performance.md's limit table sets against membw's word-operation and read rates.
 func benchmarkBoxCount(b *testing.B, n int) {
 	m := randomMask(42, n, 0.5)
-	for b.Loop() {
+	membw.Loop(b, 0, "", func() {
 		if _, err := EstimateDimension(m, n, DefaultBoxOptions()); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
 
 func BenchmarkBoxCount64(b *testing.B)  { benchmarkBoxCount(b, 64) }

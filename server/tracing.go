@@ -57,6 +57,9 @@ func (t *Tracing) Shutdown(ctx context.Context) error { return t.shutdown(ctx) }
 // tracingFromEnv reads the OTEL_* variables that decide whether to export.
 func tracingFromEnv(getenv func(string) string, p *problems) TracingConfig {
 	c := TracingConfig{ServiceName: getenv("OTEL_SERVICE_NAME")}
+	if fromAttrs := checkTracingEnv(getenv, p); c.ServiceName == "" {
+		c.ServiceName = fromAttrs
+	}
 	if c.ServiceName == "" {
 		c.ServiceName = "mfn"
 	}
@@ -141,6 +144,11 @@ func TracingFromEnv(getenv func(string) string, defaultService string) (TracingC
 	c := tracingFromEnv(getenv, p)
 	if getenv("OTEL_SERVICE_NAME") == "" {
 		c.ServiceName = defaultService
+		// service.name in OTEL_RESOURCE_ATTRIBUTES comes before the default (its problems
+		// were collected above already).
+		if s := checkTracingEnv(getenv, &problems{getenv: getenv}); s != "" {
+			c.ServiceName = s
+		}
 	}
 	if len(p.list) > 0 {
 		return c, errors.New(strings.Join(p.list, "; "))

@@ -24,7 +24,7 @@ import (
 func init() {
 	register(command{
 		name:    "loadtest",
-		summary: "drive a running mfn server and print throughput and latency percentiles",
+		summary: "drive a running mfn server (or, with --kafka/--publisher, a worker through Kafka and the publishers) and print throughput and latency percentiles",
 		run:     runLoadtest,
 	})
 }
@@ -55,7 +55,9 @@ type loadtestFlags struct {
 }
 
 func runLoadtest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "loadtest", "loadtest --url URL --endpoint PATH [--concurrency N] [--duration D]")
+	fs := newFlagSet(env, "loadtest", "loadtest --url URL --endpoint PATH [--concurrency N] [--duration D]\n"+
+		"       mfn loadtest --kafka [--kafka-brokers ADDRS] [--publisher kafka|webhook] [--requests N] [--rate R] [--concurrency N]\n"+
+		"       mfn loadtest --publisher kafka|webhook [--kafka-brokers ADDRS] [--requests N]")
 	var f loadtestFlags
 	fs.StringVar(&f.url, "url", "http://127.0.0.1:8000", "base URL of the server")
 	fs.StringVar(&f.endpoint, "endpoint", "/health", "path to request")
@@ -73,8 +75,12 @@ func runLoadtest(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&f.wsInterval, "interval", 100, "with --ws: update_interval_ms of each stream")
 	overhead := fs.Int("overhead", 0, "run N rounds alternating an in-process full service and a bare net/http handler that writes the same bytes, and print the ratio (ignores --url)")
 	fs.BoolVar(&f.grpc, "grpc", false, "gRPC mode: --url is the gRPC address (host:port; https:// for TLS), --endpoint a method (Simulate, StreamSimulation, …) or its REST path, --body protojson; a stream counts as one request, read to its end")
+	kf := addKafkaLoadFlags(fs) // loadtest_kafka.go
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if kf.active() {
+		return runKafkaLoadtest(ctx, env, f, kf)
 	}
 	if err := f.check(env); err != nil {
 		return err

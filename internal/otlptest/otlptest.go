@@ -27,6 +27,8 @@ type Span struct {
 	TraceID, SpanID, ParentSpanID string // hex; ParentSpanID is "" for a root
 	Kind                          tracepb.Span_SpanKind
 	Attributes                    map[string]string
+	// Resource holds the string attributes of the span's resource (service.name included).
+	Resource map[string]string
 }
 
 // Receiver collects spans over both OTLP transports.
@@ -109,16 +111,17 @@ func (r *Receiver) add(req *collectorpb.ExportTraceServiceRequest) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, rs := range req.ResourceSpans {
-		service := ""
+		service, resource := "", map[string]string{}
 		for _, kv := range rs.GetResource().GetAttributes() {
 			if kv.Key == "service.name" {
 				service = kv.Value.GetStringValue()
 			}
+			resource[kv.Key] = kv.Value.GetStringValue()
 		}
 		for _, ss := range rs.ScopeSpans {
 			for _, s := range ss.Spans {
 				sp := Span{Service: service, Name: s.Name, TraceID: hex.EncodeToString(s.TraceId),
-					SpanID: hex.EncodeToString(s.SpanId), Kind: s.Kind, Attributes: map[string]string{}}
+					SpanID: hex.EncodeToString(s.SpanId), Kind: s.Kind, Attributes: map[string]string{}, Resource: resource}
 				if len(s.ParentSpanId) > 0 {
 					sp.ParentSpanID = hex.EncodeToString(s.ParentSpanId)
 				}
