@@ -12,13 +12,13 @@ trap 'rm -rf "$out"' EXIT
 lean_tags=$(sh scripts/build.sh tags lean)
 
 # Size bars in bytes. Lean linux/arm64: the bar, 15 MiB. The others are regression
-# ceilings a little above today's sizes: the 25 MB for the full build is NOT met with
+# ceilings above today's sizes: the 25 MB for the full build is NOT met with
 # Kafka, Parquet, OpenTelemetry, gRPC, Redis, S3 and plots all in (ADR 0031 gives the costs).
 declare -A max=(
   [lean-arm64]=15728640  # 15 MiB
   [lean-amd64]=17825792  # 17 MiB
-  [full-arm64]=57671680  # 55 MiB
-  [full-amd64]=62914560  # 60 MiB
+  [full-arm64]=62914560  # 60 MiB
+  [full-amd64]=68157440  # 65 MiB
 )
 fail=0
 for edition in lean full; do
