@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
 	"strconv"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // Part is one shard's output, read into memory (a run is bounded by MaxSamples rows).
@@ -28,23 +25,6 @@ type Part struct {
 // SidecarName is the metadata file written beside a part. The leading underscore makes
 // pyarrow, Spark and DuckDB's *.parquet globs pass over it when they read the directory.
 func SidecarName(part string) string { return "_" + part + ".meta.json" }
-
-// ParquetMetadata reads the metadata stored by WriteParquet.
-func ParquetMetadata(data []byte) (*Metadata, error) {
-	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, fmt.Errorf("not a readable Parquet file: %w", err)
-	}
-	v, ok := pf.Lookup("mfn")
-	if !ok {
-		return nil, errors.New("no mfn metadata in the Parquet file")
-	}
-	var m Metadata
-	if err := json.Unmarshal([]byte(v), &m); err != nil {
-		return nil, fmt.Errorf("bad mfn metadata: %v", err)
-	}
-	return &m, nil
-}
 
 // CheckParts verifies that the parts are the N shards of one run, each exactly once, and
 // returns the metadata of the merged dataset. Every error names the part at fault, or the
@@ -174,63 +154,4 @@ func MergeCSV(w io.Writer, parts []*Part) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// MergeParquet writes the rows of the Parquet parts in sim_id order, with the parts' schema
-// and the merged metadata: the same values, column for column, as the single-process run.
-func MergeParquet(w io.Writer, parts []*Part, meta *Metadata) error {
-	var schema *parquet.Schema
-	idCol := -1
-	var rows []parquet.Row
-	for _, p := range parts {
-		pf, err := parquet.OpenFile(bytes.NewReader(p.Data), int64(len(p.Data)))
-		if err != nil {
-			return fmt.Errorf("%s: not a readable Parquet file: %w", p.Name, err)
-		}
-		if schema == nil {
-			schema = pf.Schema()
-			for i, c := range schema.Columns() {
-				if len(c) == 1 && c[0] == "sim_id" {
-					idCol = i
-				}
-			}
-			if idCol < 0 {
-				return fmt.Errorf("%s: no sim_id column", p.Name)
-			}
-		} else if !parquet.SameNodes(schema, pf.Schema()) {
-			return fmt.Errorf("%s: its schema differs from %s's", p.Name, parts[0].Name)
-		}
-		r := parquet.NewReader(pf)
-		buf := make([]parquet.Row, 256)
-		for {
-			n, err := r.ReadRows(buf)
-			for _, row := range buf[:n] {
-				rows = append(rows, row.Clone())
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				r.Close()
-				return fmt.Errorf("%s: %w", p.Name, err)
-			}
-		}
-		r.Close()
-	}
-	id := func(r parquet.Row) int64 { return r[idCol].Int64() }
-	slices.SortFunc(rows, func(a, b parquet.Row) int { return cmp.Compare(id(a), id(b)) })
-	for k := 1; k < len(rows); k++ {
-		if id(rows[k-1]) == id(rows[k]) {
-			return fmt.Errorf("sim_id %d appears twice among the parts", id(rows[k]))
-		}
-	}
-	mj, err := json.Marshal(meta)
-	if err != nil {
-		return err
-	}
-	pw := parquet.NewWriter(w, append([]parquet.WriterOption{schema}, parquetOptions(meta, mj)...)...)
-	if _, err := pw.WriteRows(rows); err != nil {
-		return err
-	}
-	return pw.Close()
 }

@@ -2,15 +2,12 @@ package dataset
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // Table is a dataset read back from disk: every column as float64 (booleans as 0/1, an
@@ -49,72 +46,6 @@ func ReadFile(path string) (*Table, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
-}
-
-func (t *Table) readParquet(f *os.File) error {
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		return fmt.Errorf("not a readable Parquet file: %w", err)
-	}
-	if pf.NumRows() > MaxReadRows {
-		return fmt.Errorf("%d rows: at most %d can be inspected", pf.NumRows(), MaxReadRows)
-	}
-	if v, ok := pf.Lookup("mfn"); ok {
-		var m Metadata
-		if json.Unmarshal([]byte(v), &m) == nil {
-			t.Meta = &m
-		}
-	}
-	leaves := pf.Schema().Columns()
-	kinds := make([]parquet.Kind, len(leaves))
-	for i, path := range leaves {
-		if len(path) != 1 {
-			return fmt.Errorf("nested column %v is not supported", path)
-		}
-		t.Columns = append(t.Columns, path[0])
-		leaf, _ := pf.Schema().Lookup(path...)
-		kinds[i] = leaf.Node.Type().Kind()
-	}
-	r := parquet.NewReader(pf)
-	defer r.Close()
-	buf := make([]parquet.Row, 256)
-	for {
-		n, err := r.ReadRows(buf)
-		for _, row := range buf[:n] {
-			for _, v := range row {
-				name := t.Columns[v.Column()]
-				switch {
-				case v.IsNull():
-					t.Numeric[name] = append(t.Numeric[name], math.NaN())
-				case kinds[v.Column()] == parquet.ByteArray:
-					t.Strings[name] = append(t.Strings[name], string(v.ByteArray()))
-				case kinds[v.Column()] == parquet.Boolean:
-					t.Numeric[name] = append(t.Numeric[name], b2f(v.Boolean()))
-				case kinds[v.Column()] == parquet.Double:
-					t.Numeric[name] = append(t.Numeric[name], v.Double())
-				case kinds[v.Column()] == parquet.Float:
-					t.Numeric[name] = append(t.Numeric[name], float64(v.Float()))
-				case kinds[v.Column()] == parquet.Int32:
-					t.Numeric[name] = append(t.Numeric[name], float64(v.Int32()))
-				case kinds[v.Column()] == parquet.Int64:
-					t.Numeric[name] = append(t.Numeric[name], float64(v.Int64()))
-				default:
-					t.Strings[name] = append(t.Strings[name], v.String())
-				}
-			}
-		}
-		t.Rows += n
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
 }
 
 func (t *Table) readCSV(f io.Reader) error {

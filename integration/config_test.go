@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mfn/internal/buildinfo"
 )
 
 func TestLoadConfigExample(t *testing.T) {
+	needKafka(t)
 	t.Setenv("MFN_WEBHOOK_SECRET", "s3cret")
 	cfg, err := LoadConfig(filepath.Join("..", "deploy", "integrations.example.yaml"))
 	if err != nil {
@@ -66,6 +69,7 @@ publishers:
 }
 
 func TestParseConfigJSON(t *testing.T) {
+	needKafka(t)
 	cfg, err := ParseConfig([]byte(`{"spool_dir": "/tmp/s",
   "connectors": [{"name": "in", "type": "file", "file": {"dir": "/tmp/in"}}],
   "publishers": [{"name": "out", "type": "kafka", "kafka": {"brokers": ["127.0.0.1:9092"], "topic": "r"},
@@ -88,6 +92,7 @@ const goodPub = `
     file: {dir: /tmp/out}`
 
 func TestParseConfigErrors(t *testing.T) {
+	needKafka(t)
 	t.Setenv("MFN_TEST_SECRET", "x")
 	for _, tc := range []struct {
 		name, yaml string
@@ -228,4 +233,13 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// needKafka skips a test whose configurations name Kafka entries in a build without Kafka
+// (kafka_off_test.go checks that such entries are refused there).
+func needKafka(t *testing.T) {
+	t.Helper()
+	if !buildinfo.Has("kafka") {
+		t.Skip("the configuration names Kafka entries: built with -tags nokafka")
+	}
 }

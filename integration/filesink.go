@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
+	"mfn/internal/buildinfo"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -64,6 +64,8 @@ func (c FileSinkConfig) Validate() error {
 	c.withDefaults()
 	if c.Format != "jsonl" && c.Format != "parquet" {
 		bad("format", strconv.Quote(c.Format), `"jsonl" or "parquet"`)
+	} else if c.Format == "parquet" && !buildinfo.Has("parquet") {
+		errs = append(errs, fmt.Errorf("format: %w; use \"jsonl\"", buildinfo.Missing("parquet")))
 	}
 	if strings.ContainsAny(c.Prefix, `/\`) || strings.HasPrefix(c.Prefix, ".") {
 		bad("prefix", strconv.Quote(c.Prefix), "a file name prefix without path separators or a leading dot")
@@ -209,33 +211,6 @@ type FileRow struct {
 	Key   string    `parquet:"key"`
 	Time  time.Time `parquet:"time,timestamp(nanosecond)"`
 	Value string    `parquet:"value"`
-}
-
-func (s *fileSink) writeParquet(batch []Message) error {
-	final := s.name(".parquet")
-	tmp := final + ".part"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("file sink: %w", err)
-	}
-	rows := make([]FileRow, len(batch))
-	for i, m := range batch {
-		rows[i] = FileRow{Key: m.Key, Time: m.Time, Value: string(m.Value)}
-	}
-	w := parquet.NewGenericWriter[FileRow](f, parquet.Compression(&zstd.Codec{}))
-	_, err = w.Write(rows)
-	err = errors.Join(err, w.Close(), f.Sync(), f.Close())
-	if err == nil {
-		err = os.Rename(tmp, final)
-	}
-	if err == nil {
-		err = syncDir(s.cfg.Dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("file sink: %w", err)
-	}
-	return nil
 }
 
 // Check reports whether the directory exists and is writable.

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
+
+	"mfn/internal/buildinfo"
 )
 
 func newFilePublisher(t *testing.T, c FileSinkConfig, batch int) *Publisher {
@@ -64,6 +66,9 @@ func TestFileSinkJSONL(t *testing.T) {
 // TestFileSinkParquet: each batch becomes one Parquet file that parquet-go reads back with
 // key, time and value intact.
 func TestFileSinkParquet(t *testing.T) {
+	if !buildinfo.Has("parquet") {
+		t.Skip("built with -tags noparquet (filesink_parquet_off_test.go checks the refusal)")
+	}
 	dir := t.TempDir()
 	p := newFilePublisher(t, FileSinkConfig{Dir: dir, Format: "parquet"}, 100)
 	publishRange(t, p, 0, 250)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mfn/internal/buildinfo"
 )
 
 // Config is the service's configuration, read from the environment once at start-up by
@@ -185,6 +187,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.RateLimitRedisURL = strings.TrimSpace(getenv("MFN_RATE_LIMIT_REDIS_URL"))
 	if c.RateLimitRedisURL != "" && !strings.HasPrefix(c.RateLimitRedisURL, "redis://") && !strings.HasPrefix(c.RateLimitRedisURL, "rediss://") && !strings.HasPrefix(c.RateLimitRedisURL, "unix://") {
 		p.addf("MFN_RATE_LIMIT_REDIS_URL=%q is not allowed (want redis://[user:password@]host:port[/db], rediss:// for TLS, or unix://)", redactURL(c.RateLimitRedisURL))
+	}
+	if c.RateLimitRedisURL != "" && !buildinfo.Has("redis") {
+		p.addf("MFN_RATE_LIMIT_REDIS_URL is set, but %v (or unset it: per-replica limits)", buildinfo.Missing("redis"))
 	}
 	c.RateLimitRedisFailOpen = p.oneOf("MFN_RATE_LIMIT_REDIS_FAIL", "open", strings.ToLower, "open", "closed") == "open"
 	c.RateLimitRedisTimeout = p.duration("MFN_RATE_LIMIT_REDIS_TIMEOUT", 100*time.Millisecond, time.Millisecond, 10*time.Second)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,10 +10,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"mfn/internal/buildinfo"
 )
 
 // TracingConfig says whether and where spans are exported. It follows the standard OTEL_*
@@ -42,13 +43,11 @@ func NewTracing(ctx context.Context, cfg TracingConfig, version string) (*Tracin
 	if !cfg.Enabled {
 		return t, nil
 	}
-	exp, err := newOTLPExporter(ctx, cfg.Protocol)
+	tp, shutdown, err := newSDKProvider(ctx, cfg, version)
 	if err != nil {
 		return nil, fmt.Errorf("OTLP trace exporter: %w", err)
 	}
-	res := resource.NewSchemaless(attribute.String("service.name", cfg.ServiceName), attribute.String("service.version", version))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
-	t.Provider, t.shutdown = tp, tp.Shutdown
+	t.Provider, t.shutdown = tp, shutdown
 	return t, nil
 }
 
@@ -84,6 +83,9 @@ func tracingFromEnv(getenv func(string) string, p *problems) TracingConfig {
 	}
 	c.Protocol = proto
 	c.Enabled = endpoint != "" && !disabled && exporter != "none"
+	if c.Enabled && !buildinfo.Has("otel") {
+		p.addf("OTEL_EXPORTER_OTLP_ENDPOINT=%q asks for span export, but %v (or unset it, or set OTEL_SDK_DISABLED=true)", endpoint, buildinfo.Missing("otel"))
+	}
 	return c
 }
 
@@ -133,4 +135,23 @@ func withTracing(tracer trace.Tracer, prop propagation.TextMapPropagator, noopPr
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// TracingFromEnv reads the OTEL_* variables as `mfn serve` does, for other processes (mfn
+// worker), with defaultService as the service name when OTEL_SERVICE_NAME is unset.
+func TracingFromEnv(getenv func(string) string, defaultService string) (TracingConfig, error) {
+	p := &problems{getenv: getenv}
+	c := tracingFromEnv(getenv, p)
+	if getenv("OTEL_SERVICE_NAME") == "" {
+		c.ServiceName = defaultService
+		// service.name in OTEL_RESOURCE_ATTRIBUTES comes before the default (its problems
+		// were collected above already).
+		if s := checkTracingEnv(getenv, &problems{getenv: getenv}); s != "" {
+			c.ServiceName = s
+		}
+	}
+	if len(p.list) > 0 {
+		return c, errors.New(strings.Join(p.list, "; "))
+	}
+	return c, nil
 }

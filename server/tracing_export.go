@@ -1,14 +1,29 @@
+//go:build !nootel
+
 package server
 
 import (
 	"context"
-	"errors"
-	"strings"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
+
+// newSDKProvider is OpenTelemetry's SDK tracer provider exporting batches of spans over OTLP
+// (tracing_export_off.go stands in for it in a build with -tags nootel).
+func newSDKProvider(ctx context.Context, cfg TracingConfig, version string) (trace.TracerProvider, func(context.Context) error, error) {
+	exp, err := newOTLPExporter(ctx, cfg.Protocol)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := resource.NewSchemaless(attribute.String("service.name", cfg.ServiceName), attribute.String("service.version", version))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	return tp, tp.Shutdown, nil
+}
 
 // newOTLPExporter is the OTLP span exporter of protocol ("grpc", else http/protobuf). Both
 // read the rest of their configuration from the standard OTEL_EXPORTER_OTLP_* variables
@@ -18,23 +33,4 @@ func newOTLPExporter(ctx context.Context, protocol string) (sdktrace.SpanExporte
 		return otlptracegrpc.New(ctx)
 	}
 	return otlptracehttp.New(ctx)
-}
-
-// TracingFromEnv reads the OTEL_* variables as `mfn serve` does, for other processes (mfn
-// worker), with defaultService as the service name when OTEL_SERVICE_NAME is unset.
-func TracingFromEnv(getenv func(string) string, defaultService string) (TracingConfig, error) {
-	p := &problems{getenv: getenv}
-	c := tracingFromEnv(getenv, p)
-	if getenv("OTEL_SERVICE_NAME") == "" {
-		c.ServiceName = defaultService
-		// service.name in OTEL_RESOURCE_ATTRIBUTES comes before the default (its problems
-		// were collected above already).
-		if s := checkTracingEnv(getenv, &problems{getenv: getenv}); s != "" {
-			c.ServiceName = s
-		}
-	}
-	if len(p.list) > 0 {
-		return c, errors.New(strings.Join(p.list, "; "))
-	}
-	return c, nil
 }

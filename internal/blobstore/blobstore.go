@@ -1,11 +1,14 @@
 // Package blobstore gives the dataset commands one view of a directory, local or in object
-// storage (s3://, gs://, azblob://, file://), through gocloud.dev/blob. Credentials come from
-// each cloud SDK's own default chain (AWS_* variables, shared config, IRSA/pod identity;
+// storage (s3://, gs://, azblob://, file://). Local directories (and file:// URLs) are the
+// file system itself; object storage goes through gocloud.dev/blob, with each cloud's driver
+// compiled in or out by a build tag (s3 in by default, left out by nos3; gs and azblob opt in
+// with gcs and azure: docs/adr/0031-lean-builds-and-image.md). Credentials come from each
+// cloud SDK's own default chain (AWS_* variables, shared config, IRSA/pod identity;
 // GOOGLE_APPLICATION_CREDENTIALS or workload identity; AZURE_* or managed identity).
 //
 // An object written through Dir.Write appears under its final name only when it is
-// complete: S3 and GCS publish an upload on success only, and the file driver renames a
-// finished temporary file into place. A failed write is aborted and leaves nothing.
+// complete: S3 and GCS publish an upload on success only, and a local file is written to a
+// hidden temporary file and renamed into place. A failed write is aborted and leaves nothing.
 package blobstore
 
 import (
@@ -21,16 +24,15 @@ import (
 	"strings"
 	"time"
 
-	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob://
-	_ "gocloud.dev/blob/fileblob"  // file://
-	_ "gocloud.dev/blob/gcsblob"   // gs://
-	_ "gocloud.dev/blob/s3blob"    // s3://
-	"gocloud.dev/gcerrors"
+	"mfn/internal/buildinfo"
 )
 
-// Schemes are the URL schemes --out accepts besides a plain path.
+// Schemes are the URL schemes --out accepts besides a plain path (whether or not this build
+// has their driver: an unsupported one is then named as such).
 var Schemes = []string{"s3", "gs", "azblob", "file"}
+
+// feature is the build feature (internal/buildinfo) of each object-storage scheme.
+var feature = map[string]string{"s3": "s3", "gs": "gcs", "azblob": "azure"}
 
 // IsURL reports whether s names object storage rather than a local path.
 func IsURL(s string) bool {
@@ -46,9 +48,19 @@ func IsURL(s string) bool {
 	return false
 }
 
+// store is where a Dir's objects live: the local file system or a bucket.
+type store interface {
+	write(ctx context.Context, name string, fill func(w io.Writer) error) error
+	// open returns the object's reader and size, or an error wrapping ErrNotExist.
+	open(ctx context.Context, name string) (io.ReadCloser, int64, error)
+	delete(ctx context.Context, name string) error // a missing object is not an error
+	list(ctx context.Context) ([]Object, error)    // directly in the directory, any order
+	close() error
+}
+
 // Dir is a directory of objects: a local directory, a bucket, or a prefix in a bucket.
 type Dir struct {
-	b   *blob.Bucket
+	s   store
 	url string // as the user wrote it, for messages
 }
 
@@ -60,51 +72,41 @@ var ErrNotExist = errors.New("no such object")
 // directory is made (for output); without, it is an error (for input).
 func OpenDir(ctx context.Context, dir string, create bool) (*Dir, error) {
 	raw := dir
-	if !IsURL(dir) {
-		if strings.Contains(dir, "://") {
-			return nil, fmt.Errorf("%q: unsupported URL scheme: use a path or one of %s://", dir, strings.Join(Schemes, "://, "))
-		}
-		abs, err := filepath.Abs(dir)
+	local := dir
+	if IsURL(dir) {
+		u, err := url.Parse(dir)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%q: not a valid URL: %v", raw, err)
 		}
-		dir = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
-	}
-	u, err := url.Parse(dir)
-	if err != nil {
-		return nil, fmt.Errorf("%q: not a valid URL: %v", raw, err)
-	}
-	q := u.Query()
-	var bucketURL, prefix string
-	if u.Scheme == "file" {
+		if u.Scheme != "file" {
+			if !buildinfo.Has(feature[u.Scheme]) {
+				return nil, fmt.Errorf("%s: %w", raw, buildinfo.Missing(feature[u.Scheme]))
+			}
+			if u.Host == "" {
+				return nil, fmt.Errorf("%q: no bucket name: want %s://BUCKET/PREFIX", raw, u.Scheme)
+			}
+			bucketURL := (&url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: u.RawQuery}).String()
+			s, err := openBucket(ctx, bucketURL, strings.Trim(u.Path, "/"))
+			if err != nil {
+				return nil, fmt.Errorf("cannot open %s: %w", raw, err)
+			}
+			return &Dir{s: s, url: strings.TrimSuffix(raw, "/")}, nil
+		}
 		if u.Host != "" && u.Host != "localhost" {
 			return nil, fmt.Errorf("%q: a file:// URL names a local path: file:///absolute/dir", raw)
 		}
-		// The directory is the bucket; temporary files are made beside the final ones (a rename
-		// across file systems fails) and no attribute sidecars are written.
-		if create {
-			q.Set("create_dir", "true")
-		} else if st, err := os.Stat(filepath.FromSlash(u.Path)); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("%s: no such directory", raw)
+		local = filepath.FromSlash(u.Path)
+	} else if strings.Contains(dir, "://") {
+		return nil, fmt.Errorf("%q: unsupported URL scheme: use a path or one of %s://", dir, strings.Join(Schemes, "://, "))
+	}
+	if create {
+		if err := os.MkdirAll(local, 0o755); err != nil {
+			return nil, fmt.Errorf("cannot open %s: %w", raw, err)
 		}
-		q.Set("no_tmp_dir", "true")
-		q.Set("metadata", "skip")
-		bucketURL = (&url.URL{Scheme: "file", Path: u.Path, RawQuery: q.Encode()}).String()
-	} else {
-		if u.Host == "" {
-			return nil, fmt.Errorf("%q: no bucket name: want %s://BUCKET/PREFIX", raw, u.Scheme)
-		}
-		bucketURL = (&url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: u.RawQuery}).String()
-		prefix = strings.Trim(u.Path, "/")
+	} else if st, err := os.Stat(local); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s: no such directory", raw)
 	}
-	b, err := blob.OpenBucket(ctx, bucketURL)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open %s: %w", raw, err)
-	}
-	if prefix != "" {
-		b = blob.PrefixedBucket(b, prefix+"/")
-	}
-	return &Dir{b: b, url: strings.TrimSuffix(raw, "/")}, nil
+	return &Dir{s: localDir(local), url: strings.TrimSuffix(raw, "/")}, nil
 }
 
 // Split separates the last element of a path or URL from its directory, keeping a URL's query
@@ -138,35 +140,26 @@ func (d *Dir) Join(name string) string {
 // Write creates the object name from what fill writes. It appears only if fill and the upload
 // succeed; otherwise the upload is aborted.
 func (d *Dir) Write(ctx context.Context, name string, fill func(w io.Writer) error) error {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	w, err := d.b.NewWriter(wctx, name, nil)
-	if err != nil {
+	var fillErr error
+	err := d.s.write(ctx, name, func(w io.Writer) error { fillErr = fill(w); return fillErr })
+	if _, local := d.s.(localDir); err != nil && fillErr == nil && !local { // atomicfile names the file itself
 		return fmt.Errorf("cannot write %s: %w", d.Join(name), err)
 	}
-	if err := fill(w); err != nil {
-		cancel() // aborts the upload: Close then discards it
-		w.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("cannot write %s: %w", d.Join(name), err)
-	}
-	return nil
+	return err
 }
 
 // ReadAll reads an object of at most limit bytes.
 func (d *Dir) ReadAll(ctx context.Context, name string, limit int64) ([]byte, error) {
-	r, err := d.b.NewReader(ctx, name, nil)
+	r, size, err := d.s.open(ctx, name)
 	if err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound {
+		if errors.Is(err, ErrNotExist) {
 			return nil, fmt.Errorf("%s: %w", d.Join(name), ErrNotExist)
 		}
 		return nil, fmt.Errorf("cannot read %s: %w", d.Join(name), err)
 	}
 	defer r.Close()
-	if r.Size() > limit {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", d.Join(name), r.Size(), limit)
+	if size > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", d.Join(name), size, limit)
 	}
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err == nil && int64(len(b)) > limit {
@@ -180,8 +173,7 @@ func (d *Dir) ReadAll(ctx context.Context, name string, limit int64) ([]byte, er
 
 // Delete removes an object; a missing one is not an error.
 func (d *Dir) Delete(ctx context.Context, name string) error {
-	err := d.b.Delete(ctx, name)
-	if err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+	if err := d.s.delete(ctx, name); err != nil {
 		return fmt.Errorf("cannot delete %s: %w", d.Join(name), err)
 	}
 	return nil
@@ -199,23 +191,12 @@ const MaxList = 100000
 
 // List returns the objects directly in the directory (not in subdirectories), by name.
 func (d *Dir) List(ctx context.Context) ([]Object, error) {
-	var out []Object
-	it := d.b.List(&blob.ListOptions{Delimiter: "/"})
-	for {
-		o, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("cannot list %s: %w", d.url, err)
-		}
-		if o.IsDir {
-			continue
-		}
-		if len(out) == MaxList {
-			return nil, fmt.Errorf("%s holds more than %d objects", d.url, MaxList)
-		}
-		out = append(out, Object{Name: o.Key, Size: o.Size, ModTime: o.ModTime})
+	out, err := d.s.list(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list %s: %w", d.url, err)
+	}
+	if len(out) > MaxList {
+		return nil, fmt.Errorf("%s holds more than %d objects", d.url, MaxList)
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out, nil
@@ -225,4 +206,4 @@ func (d *Dir) List(ctx context.Context) ([]Object, error) {
 func (d *Dir) String() string { return d.url }
 
 // Close releases the bucket.
-func (d *Dir) Close() error { return d.b.Close() }
+func (d *Dir) Close() error { return d.s.close() }

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"mfn/internal/buildinfo"
 )
 
 func TestSplit(t *testing.T) {
@@ -89,22 +88,44 @@ func TestFileDriver(t *testing.T) {
 	}
 }
 
-func TestS3Driver(t *testing.T) {
-	backend := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	defer srv.Close()
-	backend.CreateBucket("b")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	d, err := OpenDir(context.Background(), "s3://b/runs/x.csv?endpoint="+srv.URL+"&use_path_style=true&disable_https=true&region=us-east-1", true)
+// A scheme whose driver this build lacks is refused with the build tag that adds it, and
+// local directories work in every build (they need no driver).
+func TestSchemeNotCompiledIn(t *testing.T) {
+	missing := 0
+	for scheme, feat := range feature {
+		_, err := OpenDir(context.Background(), scheme+"://bucket/run", true)
+		if buildinfo.Has(feat) {
+			if err != nil && strings.Contains(err.Error(), "not compiled in") {
+				t.Errorf("%s:// is compiled in but refused: %v", scheme, err)
+			}
+			continue
+		}
+		missing++
+		if err == nil || !strings.Contains(err.Error(), "-tags") || !strings.Contains(err.Error(), feat) {
+			t.Errorf("%s:// without its driver: %v (want the build tag named)", scheme, err)
+		}
+	}
+	if !buildinfo.Has("gcs") && missing == 0 {
+		t.Error("the default build lacks gs:// but no scheme was refused")
+	}
+}
+
+// Hidden files (a write in progress) and subdirectories are not objects of a local directory.
+func TestLocalListSkipsHiddenAndDirs(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".x.csv.tmp-1"), []byte("partial"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("1"), 0o644)
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("22"), 0o644)
+	d, err := OpenDir(context.Background(), dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
-	checkAtomicWrites(t, d)
-	if got := d.Join("part-00000-of-00001.csv"); got != "s3://b/runs/x.csv/part-00000-of-00001.csv" {
-		t.Errorf("Join: %s", got)
+	objs, err := d.List(context.Background())
+	if err != nil || len(objs) != 2 || objs[0].Name != "a.csv" || objs[0].Size != 2 || objs[1].Name != "b.csv" {
+		t.Fatalf("List = %v, %v", objs, err)
+	}
+	if _, err := d.ReadAll(context.Background(), "../b.csv", 10); err == nil {
+		t.Error("a name with a path separator was read")
 	}
 }

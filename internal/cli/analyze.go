@@ -12,6 +12,7 @@ import (
 
 	"mfn/field"
 	"mfn/internal/atomicfile"
+	"mfn/internal/buildinfo"
 	"mfn/morph"
 	"mfn/render"
 	"mfn/stability"
@@ -65,6 +66,9 @@ func runAnalyze(ctx context.Context, env *Env, args []string) error {
 	}
 	if *plotOut != "" && strings.ToLower(filepath.Ext(*plotOut)) != ".png" {
 		return fmt.Errorf("%w: --plot=%q: the file name must end in .png", errUsage, *plotOut)
+	}
+	if *plotOut != "" && !buildinfo.Has("plot") {
+		return fmt.Errorf("%w: --plot: %v", errUsage, buildinfo.Missing("plot"))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

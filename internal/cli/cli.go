@@ -97,7 +97,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "mfn", Version)
+		printVersion(stdout)
 		return 0
 	}
 	c, ok := commands[args[0]]

@@ -57,7 +57,7 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 	preset := fs.String("preset", "", "scenario preset")
 	sampler := fs.String("sampler", "", "named sampler ranges")
 	sweep := fs.String("sweep", "", "sweep file (JSON) or built-in sweep name")
-	out := fs.String("out", "", "output file, .parquet (default) or .csv (default: data/NAME.parquet)")
+	out := fs.String("out", "", "output file, .parquet (default) or .csv (default: data/NAME.parquet; .csv in a build with -tags noparquet)")
 	samples := fs.Int("samples", 0, "number of samples (preset: overrides num_samples; sampler: default 200)")
 	seed := fs.Int64("seed", 0, "base seed (default: the generator's, 42)")
 	workers := fs.Int("workers", 0, "simulations run at once (default: number of CPUs)")
@@ -147,17 +147,20 @@ func runDataset(ctx context.Context, env *Env, args []string) error {
 			o.shard = &s
 		}
 		if o.out == "" {
-			o.out = filepath.Join("data", plan.Name+".parquet")
+			o.out = filepath.Join("data", plan.Name+datasetExt())
 		}
 		return runShardedDataset(ctx, env, plan, o)
 	}
 	path := *out
 	if path == "" {
-		path = filepath.Join("data", plan.Name+".parquet")
+		path = filepath.Join("data", plan.Name+datasetExt())
 	}
 	format := strings.TrimPrefix(filepath.Ext(path), ".")
 	if format != "parquet" && format != "csv" {
 		return fmt.Errorf("%w: --out=%q: the file name must end in .parquet or .csv", errUsage, path)
+	}
+	if err := needParquet(format, path); err != nil {
+		return err
 	}
 	// Only the default data/ directory is created; a directory named by --out must exist, as
 	// for simulate --out (a typo in it should not silently create a tree).

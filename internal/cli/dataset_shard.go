@@ -54,7 +54,7 @@ func formatOf(name string) (string, error) {
 	name, _, _ = strings.Cut(name, "?")
 	switch filepath.Ext(strings.TrimSuffix(name, "/")) {
 	case ".parquet":
-		return "parquet", nil
+		return "parquet", needParquet("parquet", name)
 	case ".csv":
 		return "csv", nil
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"mfn/internal/buildinfo"
 	"mfn/morph"
 )
 
@@ -93,7 +94,18 @@ func TestModelFlags(t *testing.T) {
 func TestAnalyze(t *testing.T) {
 	dir := t.TempDir()
 	plot := filepath.Join(dir, "spots.png")
-	code, out, errOut := run(t, "", "analyze", "--preset", "spots", "--grid-size", "128", "--format", "json", "--plot", plot)
+	if !buildinfo.Has("plot") {
+		code, _, errOut := run(t, "", "analyze", "--preset", "spots", "--plot", plot)
+		if code != 2 || !strings.Contains(errOut, "-tags noplot") {
+			t.Errorf("--plot in a build without plots: code %d, %q", code, errOut)
+		}
+		plot = ""
+	}
+	args := []string{"analyze", "--preset", "spots", "--grid-size", "128", "--format", "json"}
+	if plot != "" {
+		args = append(args, "--plot", plot)
+	}
+	code, out, errOut := run(t, "", args...)
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, errOut)
 	}
@@ -104,13 +116,15 @@ func TestAnalyze(t *testing.T) {
 	if !r.Turing || r.GridSize != 128 || !(r.Fastest.WavelengthCells > 7 && r.Fastest.WavelengthCells < 9) || r.SteadyState != [2]float64{1.5, 1.5} {
 		t.Errorf("spots analysis %+v", r)
 	}
-	f, err := os.Open(plot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 300 {
-		t.Errorf("plot: %v", err)
+	if plot != "" {
+		f, err := os.Open(plot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 300 {
+			t.Errorf("plot: %v", err)
+		}
 	}
 	code, out, _ = run(t, "", "analyze", "--model", "v4.1")
 	if code != 0 || !strings.Contains(out, "turing_unstable              false") || !strings.Contains(out, "= 0            no") {

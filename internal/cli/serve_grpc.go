@@ -1,3 +1,5 @@
+//go:build !nogrpc
+
 package cli
 
 import (
@@ -9,9 +11,6 @@ import (
 	"mfn/grpcapi"
 	"mfn/server"
 )
-
-// grpcAddrVar names the gRPC listen address; empty (the default) leaves gRPC off.
-const grpcAddrVar = "MFN_GRPC_ADDR"
 
 // startGRPC serves the gRPC API on MFN_GRPC_ADDR beside REST (docs/grpc.md). The App stops it
 // gracefully on shutdown, alongside REST; wait stops it (at once, if REST ended without a
@@ -42,16 +41,4 @@ func startGRPC(env *Env, app *server.App) (wait func() error, err error) {
 		gs.Shutdown(ctx) // a no-op after the App's graceful stop
 		return <-served
 	}, nil
-}
-
-// grpcAddr is MFN_GRPC_ADDR, checked ("" when gRPC is off).
-func grpcAddr(env *Env) (string, error) {
-	addr := env.Getenv(grpcAddrVar)
-	if addr == "" {
-		return "", nil
-	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return "", &ExitError{Code: 2, Err: fmt.Errorf("%s=%q: must be host:port or :port (%v)", grpcAddrVar, addr, err)}
-	}
-	return addr, nil
 }

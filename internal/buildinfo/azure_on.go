@@ -1,0 +1,5 @@
+//go:build azure
+
+package buildinfo
+
+const azure = true

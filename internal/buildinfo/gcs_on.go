@@ -1,0 +1,5 @@
+//go:build gcs
+
+package buildinfo
+
+const gcs = true

@@ -1,0 +1,5 @@
+//go:build !nogrpc
+
+package buildinfo
+
+const grpc = true

@@ -1,0 +1,5 @@
+//go:build !nokafka
+
+package buildinfo
+
+const kafka = true

@@ -1,0 +1,5 @@
+//go:build nootel
+
+package buildinfo
+
+const otel = false

@@ -1,0 +1,5 @@
+//go:build !noparquet
+
+package buildinfo
+
+const parquet = true

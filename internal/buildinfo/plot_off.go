@@ -1,0 +1,5 @@
+//go:build noplot
+
+package buildinfo
+
+const plot = false

@@ -1,0 +1,5 @@
+//go:build !noredis
+
+package buildinfo
+
+const redis = true

@@ -1,0 +1,5 @@
+//go:build nos3
+
+package buildinfo
+
+const s3 = false

@@ -1,0 +1,34 @@
+//go:build nogrpc
+
+package cli
+
+import (
+	"context"
+
+	"mfn/internal/buildinfo"
+	"mfn/server"
+)
+
+// startGRPC in a build without gRPC (-tags nogrpc): grpcAddr has already refused a set
+// MFN_GRPC_ADDR, so there is nothing to serve.
+func startGRPC(env *Env, app *server.App) (wait func() error, err error) {
+	if _, err := grpcAddr(env); err != nil {
+		return nil, err
+	}
+	return func() error { return nil }, nil
+}
+
+// grpcTarget is --grpc's target; without gRPC, grpcTargetOf refuses --grpc.
+type grpcTarget struct{ addr, fullName string }
+
+func grpcTargetOf(*loadtestFlags) (*grpcTarget, error) {
+	return nil, usagef("--grpc: %v", buildinfo.Missing("grpc"))
+}
+
+// grpcRequester is never made: grpcTargetOf fails first.
+type grpcRequester struct{}
+
+func newGRPCRequester(*grpcTarget, loadtestFlags) *grpcRequester { return &grpcRequester{} }
+
+func (*grpcRequester) do(context.Context) (int, error) { return 0, buildinfo.Missing("grpc") }
+func (*grpcRequester) close()                          {}
