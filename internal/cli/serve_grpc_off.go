@@ -25,10 +25,7 @@ func grpcTargetOf(*loadtestFlags) (*grpcTarget, error) {
 	return nil, usagef("--grpc: %v", buildinfo.Missing("grpc"))
 }
 
-// grpcRequester is never made: grpcTargetOf fails first.
-type grpcRequester struct{}
-
-func newGRPCRequester(*grpcTarget, loadtestFlags) *grpcRequester { return &grpcRequester{} }
-
-func (*grpcRequester) do(context.Context) (int, error) { return 0, buildinfo.Missing("grpc") }
-func (*grpcRequester) close()                          {}
+// runGRPCLoad is never reached: grpcTargetOf fails first.
+func runGRPCLoad(context.Context, loadtestFlags) (*loadtestResult, error) {
+	return nil, buildinfo.Missing("grpc")
+}
