@@ -84,9 +84,10 @@ type reactArgs struct {
 	edges                     edgeNeighbours
 	tailMask                  [4]uint64 // 192: the overlapping last group's new lanes
 	nanA, nanI                int       // 224, 232: outputs
-	leftOver, inTail          int       // 240, 248: the kernel's own
-	saveA, saveI              [4]int64  // 256, 288: the kernel's own
-	rows                      int       // 320: consecutive rows, n cells apart (consumed)
+	//lint:ignore U1000 the assembly kernel's scratch at offset 248 (TestSimdLayout checks it)
+	leftOver, inTail int      // 240, 248: the kernel's own
+	saveA, saveI     [4]int64 // 256, 288: the kernel's own
+	rows             int      // 320: consecutive rows, n cells apart (consumed)
 }
 
 const (

@@ -8,4 +8,4 @@ go install "honnef.co/go/tools/cmd/staticcheck@$version" || {
   echo "FAIL: could not install staticcheck $version from the module proxy"; exit 1
 }
 "$(go env GOPATH)/bin/staticcheck" ./...
-"$(go env GOPATH)/bin/staticcheck" -tags purego ./features ./federated
+"$(go env GOPATH)/bin/staticcheck" -tags purego ./features ./federated ./field ./fractal ./rng
