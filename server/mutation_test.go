@@ -243,3 +243,52 @@ func TestMiddlewareMutationTimeoutOnlyOnHeavyRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestMiddlewareMutationRateLimitHeaders: a bucket of 3 per 60 s refills one token per 20 s,
+// so X-RateLimit-Reset (the seconds until the bucket is full again) is 20, 40, 60 after the
+// first three requests; the 4th is a 429 with Remaining 0, Retry-After 20 (one token) and
+// Reset 60. Kills the rate and refill arithmetic mutants the Remaining counts cannot see.
+func TestMiddlewareMutationRateLimitHeaders(t *testing.T) {
+	app, _ := testApp(t, withStaging(map[string]string{"MFN_RATE_LIMIT_ROUTES": "/health=3", "MFN_RATE_LIMIT_WINDOW": "60"}))
+	h := app.Handler()
+	for i, want := range []string{"20", "40", "60"} {
+		rec := call(h, "GET", "/health", "")
+		if rec.Code != 200 || rec.Header().Get("X-RateLimit-Reset") != want {
+			t.Errorf("request %d: %d, X-RateLimit-Reset %q, want %s", i, rec.Code, rec.Header().Get("X-RateLimit-Reset"), want)
+		}
+	}
+	rec := call(h, "GET", "/health", "")
+	hd := rec.Header()
+	if rec.Code != 429 || hd.Get("Retry-After") != "20" || hd.Get("X-RateLimit-Reset") != "60" ||
+		hd.Get("X-RateLimit-Remaining") != "0" || hd.Get("X-RateLimit-Limit") != "3" {
+		t.Errorf("4th request: %d %v", rec.Code, hd)
+	}
+	if got := decode(t, rec)["retry_after"]; got != 20.0 {
+		t.Errorf("429 body retry_after %v, want 20", got)
+	}
+}
+
+// TestMiddlewareMutationAuthFailureReasons: the audit names why a request was refused (no key
+// or a wrong one), and an address out of attempts is told the same wait in the header and
+// the message.
+func TestMiddlewareMutationAuthFailureReasons(t *testing.T) {
+	app, logs := testApp(t, withStaging(map[string]string{"MFN_AUTH_FAILURE_BURST": "2", "MFN_AUTH_FAILURE_INTERVAL": "30s"}))
+	h := app.Handler()
+	if rec := call(h, "POST", "/nernst", `{}`); rec.Code != 401 {
+		t.Fatalf("no key: %d", rec.Code)
+	}
+	if !strings.Contains(logs.String(), "no API key") || strings.Contains(logs.String(), "invalid or expired API key") {
+		t.Errorf("audit of a missing key: %s", logs.String())
+	}
+	if rec := call(h, "POST", "/nernst", `{}`, "X-API-Key", "k-none"); rec.Code != 401 {
+		t.Fatalf("wrong key: %d", rec.Code)
+	}
+	if !strings.Contains(logs.String(), "invalid or expired API key") {
+		t.Errorf("audit of a wrong key: %s", logs.String())
+	}
+	rec := call(h, "POST", "/nernst", `{}`, "X-API-Key", "k-one")
+	ra := rec.Header().Get("Retry-After")
+	if rec.Code != 429 || ra == "" || ra == "0" || !strings.Contains(rec.Body.String(), "retry in "+ra+" s") {
+		t.Errorf("out of attempts: %d Retry-After %q %s", rec.Code, ra, rec.Body.String())
+	}
+}
