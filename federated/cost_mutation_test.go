@@ -93,6 +93,19 @@ func TestCostExactSmallCases(t *testing.T) {
 	}
 }
 
+// TestInputBytes: a [][]float32 of n rows of d takes a 24-byte slice header per row and 4 bytes
+// per element: 3 rows of 5 take 3·(24 + 20) = 132 bytes; 0 rows take none.
+func TestInputBytes(t *testing.T) {
+	for _, c := range []struct {
+		n, d int
+		want int64
+	}{{3, 5, 132}, {1, 0, 24}, {0, 7, 0}, {100000, 10, 6_400_000}} {
+		if got := InputBytes(c.n, c.d); got != c.want {
+			t.Errorf("InputBytes(%d, %d) = %d, want %d", c.n, c.d, got, c.want)
+		}
+	}
+}
+
 // TestCostManyClusters: with many clusters the representatives' Krum can be the larger one;
 // the sizes come from Aggregate's own trace, the terms from the formula above.
 func TestCostManyClusters(t *testing.T) {
