@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -291,4 +292,39 @@ func TestMiddlewareMutationAuthFailureReasons(t *testing.T) {
 	if rec.Code != 429 || ra == "" || ra == "0" || !strings.Contains(rec.Body.String(), "retry in "+ra+" s") {
 		t.Errorf("out of attempts: %d Retry-After %q %s", rec.Code, ra, rec.Body.String())
 	}
+}
+
+// TestMiddlewareMutationRefillRate: a bucket of 2 per 10 s refills one token per 5 s (a rate
+// other than 1 token/s, where multiplying and dividing by the rate agree).
+func TestMiddlewareMutationRefillRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimiter(2, 10*time.Second, nil)
+		l.Allow("ip:1", "/nernst")
+		l.Allow("ip:1", "/nernst")
+		time.Sleep(5 * time.Second)
+		if d := l.Allow("ip:1", "/nernst"); !d.Allowed || d.Remaining != 0 {
+			t.Fatalf("after 5 s: %+v, want one token", d)
+		}
+		if d := l.Allow("ip:1", "/nernst"); d.Allowed || d.RetryAfter != 5*time.Second {
+			t.Fatalf("second request after 5 s: %+v, want refused for 5 s", d)
+		}
+	})
+}
+
+// TestMiddlewareMutationRefillingBucketIsKept: a bucket drained 10 s before a sweep (5 per
+// 60 s: 0.83 tokens back) is still refilling, so the sweep keeps it and the client stays
+// limited; dropping it would hand the client a full bucket.
+func TestMiddlewareMutationRefillingBucketIsKept(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimiter(5, time.Minute, nil)
+		l.Allow("ip:busy", "/health") // its shard sweeps now, and next at 60 s
+		time.Sleep(50 * time.Second)
+		for range 5 {
+			l.Allow("ip:busy", "/health")
+		}
+		time.Sleep(10 * time.Second)
+		if d := l.Allow("ip:busy", "/health"); d.Allowed || d.Remaining != 0 {
+			t.Errorf("drained 10 s before the sweep: %+v, want still limited", d)
+		}
+	})
 }
