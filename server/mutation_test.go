@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -327,4 +328,41 @@ func TestMiddlewareMutationRefillingBucketIsKept(t *testing.T) {
 			t.Errorf("drained 10 s before the sweep: %+v, want still limited", d)
 		}
 	})
+}
+
+// TestMiddlewareMutationBucketIdentity: with a key, the bucket is the key's (two keys from one
+// address have two buckets); without one, the address's (two addresses, two buckets).
+func TestMiddlewareMutationBucketIdentity(t *testing.T) {
+	app, _ := testApp(t, withStaging(map[string]string{"MFN_RATE_LIMIT_ROUTES": "/health=1", "MFN_RATE_LIMIT_WINDOW": "60"}))
+	h := app.Handler()
+	from := func(addr, key string) int {
+		req := httptest.NewRequest("GET", "/health", nil)
+		req.RemoteAddr = addr + ":4242"
+		if key != "" {
+			req.Header.Set("X-API-Key", key)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for _, c := range []struct{ addr, key string }{{"192.0.2.1", ""}, {"192.0.2.2", ""}, {"192.0.2.3", "k-one"}, {"192.0.2.3", "k-two"}} {
+		if code := from(c.addr, c.key); code != 200 {
+			t.Errorf("first request of %s key %q: %d, want its own bucket", c.addr, c.key, code)
+		}
+	}
+	if code := from("192.0.2.4", "k-one"); code != 429 {
+		t.Errorf("k-one from another address: %d, want its key's empty bucket", code)
+	}
+}
+
+// TestMiddlewareMutationForwardedHeaderLines: X-Forwarded-For sent as several header lines is
+// read from the last line back; trusted proxies in it are skipped.
+func TestMiddlewareMutationForwardedHeaderLines(t *testing.T) {
+	req := httptest.NewRequest("GET", "/", nil)
+	req.RemoteAddr = "10.1.2.3:5000"
+	req.Header.Add("X-Forwarded-For", "6.6.6.6, 203.0.113.9")
+	req.Header.Add("X-Forwarded-For", "10.9.9.9")
+	if got := clientIP(req, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}); got != "203.0.113.9" {
+		t.Errorf("client %s, want 203.0.113.9", got)
+	}
 }
