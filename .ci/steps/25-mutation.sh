@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing (gremlins, pinned, from the module proxy) on a fixed subset that fits in a
-# few minutes on 2 cores: the .npy codec (the file format numpy users exchange with mfn) and
-# npexact (numpy's pairwise sum, statistics, box sizes and fit, under every numeric package).
+# few minutes on 2 cores: the .npy codec (the file format numpy users exchange with mfn),
+# npexact (numpy's pairwise sum, statistics, box sizes and fit, under every numeric package)
+# and federated/cost.go (the cost model that admits /federated/aggregate requests).
 # Each package fails the step when fewer than its floor of the covered mutants are killed.
 # (gremlins v0.6.0's own --threshold-efficacy does not change its exit status, so the step
 # reads the JSON report.) The wider runs (rng, fractal, nernst, field, features, federated,
