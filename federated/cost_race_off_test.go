@@ -1,0 +1,5 @@
+//go:build !race
+
+package federated
+
+const raceEnabled = false
