@@ -14,8 +14,11 @@ const (
 )
 
 // parallelCells is the grid size from which a step is split between cores; below it the
-// cost of waking a goroutine outweighs the work.
-const parallelCells = 1 << 15
+// cost of waking a goroutine per step outweighs the work. Since the AVX2 kernels (ADR 33) a
+// 512² step takes ~0.1 ms, and two cores were slower than one up to 512² and faster from
+// 1024² (scripts/grid-scaling.sh 3, quiet machine, 2026-12-07: 2 vs 1 core 0.84× at 256²×100,
+// 0.92× at 512²×50, 1.46× at 1024²×20, 1.43× at 2048²×10).
+const parallelCells = 1 << 20
 
 // forceWorkers, when positive, fixes the number of row workers (tests compare splits).
 var forceWorkers int
