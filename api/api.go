@@ -8,3 +8,9 @@ import _ "embed"
 //
 //go:embed openapi.yaml
 var OpenAPI []byte
+
+// DocsHTML is the /docs page, rendered from the contract by package docspage (which keeps it
+// current: go test ./api/docspage -run TestPageIsCurrent -update).
+//
+//go:embed docs.html
+var DocsHTML []byte
