@@ -1,11 +1,12 @@
 #!/bin/sh
 # Builds the static mfn binaries CI ships (and the image's build stage reproduces):
-# linux/amd64 and linux/arm64, CGO disabled. Usage: deploy/build-binaries.sh [OUTDIR]
+# the full edition (scripts/build.sh) for linux/amd64 and linux/arm64, CGO disabled.
+# Usage: deploy/build-binaries.sh [OUTDIR]
 set -eu
 out=${1:-dist}
 mkdir -p "$out"
 for arch in amd64 arm64; do
-	CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -ldflags="-s -w" -o "$out/mfn-linux-$arch" ./cmd/mfn
+	GOOS=linux GOARCH=$arch sh scripts/build.sh full "$out/mfn-linux-$arch" >/dev/null
 	# A static binary has no program interpreter.
 	if command -v readelf >/dev/null 2>&1 && readelf -l "$out/mfn-linux-$arch" | grep -q 'program interpreter'; then
 		echo "mfn-linux-$arch is dynamically linked" >&2
