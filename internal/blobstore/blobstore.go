@@ -1,14 +1,16 @@
 // Package blobstore gives the dataset commands one view of a directory, local or in object
 // storage (s3://, gs://, azblob://, file://). Local directories (and file:// URLs) are the
-// file system itself; object storage goes through gocloud.dev/blob, with each cloud's driver
-// compiled in or out by a build tag (s3 in by default, left out by nos3; gs and azblob opt in
-// with gcs and azure: docs/adr/0031-lean-builds-and-image.md). Credentials come from each
-// cloud SDK's own default chain (AWS_* variables, shared config, IRSA/pod identity;
+// file system itself; s3:// goes through github.com/minio/minio-go/v7 (s3.go), gs:// and
+// azblob:// through gocloud.dev/blob; each is compiled in or out by a build tag (s3 in by
+// default, left out by nos3; gs and azblob opt in with gcs and azure:
+// docs/adr/0031-lean-builds-and-image.md). Credentials come from each cloud's default chain
+// (for S3 the AWS variables, shared files and IAM roles listed at awsCredentials;
 // GOOGLE_APPLICATION_CREDENTIALS or workload identity; AZURE_* or managed identity).
 //
 // An object written through Dir.Write appears under its final name only when it is
-// complete: S3 and GCS publish an upload on success only, and a local file is written to a
-// hidden temporary file and renamed into place. A failed write is aborted and leaves nothing.
+// complete: object stores publish an upload on success only (S3: one PUT, or a multipart
+// upload completed after the last part), and a local file is written to a hidden temporary
+// file and renamed into place. A failed write is aborted and leaves nothing.
 package blobstore
 
 import (
@@ -85,8 +87,13 @@ func OpenDir(ctx context.Context, dir string, create bool) (*Dir, error) {
 			if u.Host == "" {
 				return nil, fmt.Errorf("%q: no bucket name: want %s://BUCKET/PREFIX", raw, u.Scheme)
 			}
-			bucketURL := (&url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: u.RawQuery}).String()
-			s, err := openBucket(ctx, bucketURL, strings.Trim(u.Path, "/"))
+			var s store
+			if u.Scheme == "s3" {
+				s, err = openS3(u.Host, u.RawQuery, strings.Trim(u.Path, "/"))
+			} else {
+				bucketURL := (&url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: u.RawQuery}).String()
+				s, err = openBucket(ctx, bucketURL, strings.Trim(u.Path, "/"))
+			}
 			if err != nil {
 				return nil, fmt.Errorf("cannot open %s: %w", raw, err)
 			}

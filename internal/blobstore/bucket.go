@@ -1,4 +1,4 @@
-//go:build !nos3 || gcs || azure
+//go:build gcs || azure
 
 package blobstore
 
@@ -10,8 +10,9 @@ import (
 	"gocloud.dev/gcerrors"
 )
 
-// bucket is a bucket (or a prefix of one) in object storage, through gocloud.dev/blob and the
-// drivers this build has (s3.go, gcs.go, azure.go).
+// bucket is a bucket (or a prefix of one) in Google Cloud Storage or Azure Blob Storage,
+// through gocloud.dev/blob and the drivers this build has (gcs.go, azure.go). S3 has its own
+// store (s3.go).
 type bucket struct{ b *blob.Bucket }
 
 func openBucket(ctx context.Context, bucketURL, prefix string) (store, error) {

@@ -1,4 +1,4 @@
-//go:build nos3 && !gcs && !azure
+//go:build !gcs && !azure
 
 package blobstore
 
@@ -7,8 +7,8 @@ import (
 	"errors"
 )
 
-// openBucket is never reached in a build without any object-storage driver: OpenDir refuses
-// the URL first, naming the build tag.
+// openBucket is never reached in a build without the gs:// and azblob:// drivers: OpenDir
+// refuses the URL first, naming the build tag.
 func openBucket(context.Context, string, string) (store, error) {
-	return nil, errors.New("no object-storage driver compiled in")
+	return nil, errors.New("no gocloud.dev driver compiled in")
 }
