@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -199,6 +200,8 @@ func TestS3BadURLs(t *testing.T) {
 
 // The endpoint forms and flags gocloud's s3blob accepted map to the same client settings.
 func TestS3Query(t *testing.T) {
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "eu-central-1")
 	for query, want := range map[string]s3Options{
@@ -215,6 +218,21 @@ func TestS3Query(t *testing.T) {
 			t.Errorf("%q: %+v, %v; want %+v", query, got, err, want)
 		}
 	}
+	config := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(config, []byte("[default]\nregion = us-west-2\n[profile ci]\nregion = ap-south-1\n"), 0o600)
+	t.Setenv("AWS_CONFIG_FILE", config)
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	for query, want := range map[string]string{"": "us-west-2", "profile=ci": "ap-south-1", "profile=ci&region=eu-north-1": "eu-north-1"} {
+		q, _ := url.ParseQuery(query)
+		if o, err := parseS3Query(q); err != nil || o.region != want {
+			t.Errorf("%q with a shared config file: region %q, %v; want %s", query, o.region, err, want)
+		}
+	}
+	t.Setenv("AWS_PROFILE", "ci")
+	if o, _ := parseS3Query(url.Values{}); o.region != "ap-south-1" {
+		t.Errorf("AWS_PROFILE=ci: region %q", o.region)
+	}
+
 	q, _ := url.ParseQuery("ssetype=aws:kms&kmskeyid=alias/mfn")
 	if o, err := parseS3Query(q); err != nil || o.sse == nil || o.sse.Type() != "KMS" {
 		t.Errorf("ssetype=aws:kms: %+v %v", o, err)
@@ -274,7 +292,7 @@ func FuzzS3Query(f *testing.F) {
 		if err != nil {
 			named := false
 			for k := range q {
-				named = named || strings.Contains(err.Error(), k)
+				named = named || strings.Contains(err.Error(), k) || strings.Contains(err.Error(), strconv.Quote(k))
 			}
 			if !named {
 				t.Errorf("%q: %v names no parameter", raw, err)

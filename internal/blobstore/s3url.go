@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/encrypt"
+	"gopkg.in/ini.v1"
 )
 
 // s3Options is what an s3:// URL's query says. The parameters are those gocloud.dev's s3blob
@@ -142,10 +144,35 @@ func parseS3Query(q url.Values) (s3Options, error) {
 		return o, fmt.Errorf("ssetype=%q: want AES256 or aws:kms", ssetype)
 	}
 	if o.region == "" {
-		// The AWS SDK's variables; without any, minio-go asks the bucket (GetBucketLocation).
+		// As the AWS SDK finds it; without any, minio-go asks the bucket (GetBucketLocation).
 		o.region = cmpOr(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
+		if o.region == "" {
+			o.region = configRegion(o.profile)
+		}
 	}
 	return o, nil
+}
+
+// configRegion is the region of the profile (profile=, else AWS_PROFILE, else default) in the
+// AWS shared config file (AWS_CONFIG_FILE, else ~/.aws/config), or "".
+func configRegion(profile string) string {
+	file := os.Getenv("AWS_CONFIG_FILE")
+	if file == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		file = filepath.Join(home, ".aws", "config")
+	}
+	cfg, err := ini.Load(file)
+	if err != nil {
+		return ""
+	}
+	section := "default"
+	if p := cmpOr(profile, os.Getenv("AWS_PROFILE")); p != "" && p != "default" {
+		section = "profile " + p
+	}
+	return cfg.Section(section).Key("region").String()
 }
 
 // parseEndpoint reads endpoint=: http://host[:port], https://host[:port] or host[:port]
