@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -83,6 +84,7 @@ func (s *s3Store) write(ctx context.Context, name string, fill func(w io.Writer)
 	}
 	u := &s3Upload{s: s, ctx: ctx, key: key}
 	defer func() {
+		err = s.explain(err)
 		if err != nil && u.id != "" {
 			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
@@ -192,7 +194,7 @@ func (s *s3Store) open(ctx context.Context, name string) (io.ReadCloser, int64, 
 		if minio.ToErrorResponse(err).Code == minio.NoSuchKey {
 			return nil, 0, ErrNotExist
 		}
-		return nil, 0, err
+		return nil, 0, s.explain(err)
 	}
 	return obj, st.Size, nil
 }
@@ -204,7 +206,7 @@ func (s *s3Store) delete(ctx context.Context, name string) error {
 	}
 	err = s.c.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
 	if err != nil && minio.ToErrorResponse(err).Code != minio.NoSuchKey {
-		return err
+		return s.explain(err)
 	}
 	return nil
 }
@@ -216,7 +218,7 @@ func (s *s3Store) list(ctx context.Context) ([]Object, error) {
 	// Not recursive: delimiter "/", subdirectories come back as keys ending in "/".
 	for o := range s.c.ListObjectsIter(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix}) {
 		if o.Err != nil {
-			return nil, o.Err
+			return nil, s.explain(o.Err)
 		}
 		name := strings.TrimPrefix(o.Key, s.prefix)
 		if name == "" || strings.Contains(name, "/") {
@@ -231,3 +233,16 @@ func (s *s3Store) list(ctx context.Context) ([]Object, error) {
 }
 
 func (s *s3Store) close() error { return nil }
+
+// explain adds to an Access Denied that no credentials were found: minio-go's chain then
+// sends unsigned requests instead of saying so.
+func (s *s3Store) explain(err error) error {
+	var e minio.ErrorResponse
+	if !errors.As(err, &e) || e.Code != "AccessDenied" || s.opts.anonymous {
+		return err
+	}
+	if v, cerr := s.c.GetCreds(); cerr != nil || !v.SignerType.IsAnonymous() {
+		return err
+	}
+	return fmt.Errorf("%w (no S3 credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile in ~/.aws, or an IAM role; docs/datasets.md lists the chain)", err)
+}

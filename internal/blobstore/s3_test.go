@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -303,4 +304,28 @@ func FuzzS3Query(f *testing.F) {
 			t.Errorf("%q: no endpoint host", raw)
 		}
 	})
+}
+
+// An Access Denied without any credentials found says so (minio-go's chain falls back to
+// unsigned requests silently); with credentials it is left as the store said it.
+func TestS3AccessDeniedWithoutCredentials(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, keys := range []string{"", "test"} {
+		t.Setenv("AWS_ACCESS_KEY_ID", keys)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", keys)
+		d, _ := openFake(t, "s3://bkt/x?region=us-east-1&endpoint="+srv.URL)
+		_, err := d.ReadAll(context.Background(), "a.csv", 10)
+		hint := err != nil && strings.Contains(err.Error(), "no S3 credentials were found")
+		if err == nil || !strings.Contains(err.Error(), "Access Denied") || hint != (keys == "") {
+			t.Errorf("keys %q: %v", keys, err)
+		}
+	}
 }
