@@ -20,6 +20,7 @@ import (
 
 	"mfn/dataset"
 	"mfn/internal/blobstore"
+	"mfn/internal/buildinfo"
 )
 
 // reexecArgs, when set in the environment, makes the test binary run mfn with those
@@ -149,6 +150,9 @@ func TestShardedSweepMergesToTheSingleRun(t *testing.T) {
 // query that points s3:// URLs at it and the environment of processes that use it.
 func fakeS3(t *testing.T) (query string, env []string) {
 	t.Helper()
+	if !buildinfo.Has("s3") {
+		t.Skip("s3:// is not in this build (-tags nos3); internal/blobstore tests its refusal")
+	}
 	backend := s3mem.New()
 	srv := httptest.NewServer(gofakes3.New(backend).Server())
 	t.Cleanup(srv.Close)
