@@ -134,7 +134,9 @@ func (u *s3Upload) Write(p []byte) (int, error) {
 		u.buf.Write(p[:k])
 		p, n = p[k:], n+k
 		if u.buf.Len() == u.s.partSize {
-			if u.err = u.flush(); u.err != nil {
+			if err := u.flush(); err != nil {
+				// fill gets this error, and Dir.Write passes on fill's errors as they are.
+				u.err = fmt.Errorf("cannot write s3://%s/%s: %w", u.s.bucket, u.key, err)
 				return n, u.err
 			}
 		}

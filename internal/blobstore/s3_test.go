@@ -134,12 +134,20 @@ func TestS3WriteToMissingBucket(t *testing.T) {
 		}
 		return nil
 	})
-	if err == nil || writeErr == nil || !strings.Contains(err.Error(), "s3://nobucket/x") && !strings.Contains(err.Error(), "bucket") {
+	if err == nil || writeErr == nil || !strings.Contains(err.Error(), "s3://nobucket/x/a.csv") || !strings.Contains(err.Error(), "bucket does not exist") {
 		t.Fatalf("write to a missing bucket: %v (fill's write: %v)", err, writeErr)
 	}
+	t.Log(err)
 	if _, err := d.List(context.Background()); err == nil {
 		t.Error("listing a missing bucket succeeded")
+	} else {
+		t.Log(err)
 	}
+	err = d.Write(context.Background(), "small.csv", func(w io.Writer) error { _, err := w.Write([]byte("x")); return err })
+	if err == nil || !strings.Contains(err.Error(), "cannot write s3://nobucket/x/small.csv") {
+		t.Errorf("a small write to a missing bucket: %v", err)
+	}
+	t.Log(err)
 }
 
 // A listing holds the objects directly under the prefix: not deeper ones, not neighbours
