@@ -196,14 +196,16 @@ type Object struct {
 // MaxList bounds a listing.
 const MaxList = 100000
 
+var maxList = MaxList // lowered by tests
+
 // List returns the objects directly in the directory (not in subdirectories), by name.
 func (d *Dir) List(ctx context.Context) ([]Object, error) {
 	out, err := d.s.list(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list %s: %w", d.url, err)
 	}
-	if len(out) > MaxList {
-		return nil, fmt.Errorf("%s holds more than %d objects", d.url, MaxList)
+	if len(out) > maxList {
+		return nil, fmt.Errorf("%s holds more than %d objects", d.url, maxList)
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out, nil

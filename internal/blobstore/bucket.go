@@ -73,7 +73,7 @@ func (s bucket) list(ctx context.Context) ([]Object, error) {
 		if o.IsDir {
 			continue
 		}
-		if len(out) > MaxList {
+		if len(out) > maxList {
 			return out, nil // List reports the overflow
 		}
 		out = append(out, Object{Name: o.Key, Size: o.Size, ModTime: o.ModTime})

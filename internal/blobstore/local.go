@@ -90,7 +90,7 @@ func (d localDir) list(context.Context) ([]Object, error) {
 			}
 			out = append(out, Object{Name: e.Name(), Size: info.Size(), ModTime: info.ModTime()})
 		}
-		if len(out) > MaxList || err == io.EOF || len(es) == 0 {
+		if len(out) > maxList || err == io.EOF || len(es) == 0 {
 			return out, nil
 		}
 		if err != nil {

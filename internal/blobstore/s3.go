@@ -226,7 +226,7 @@ func (s *s3Store) list(ctx context.Context) ([]Object, error) {
 		if name == "" || strings.Contains(name, "/") {
 			continue
 		}
-		if len(out) > MaxList {
+		if len(out) > maxList {
 			return out, nil // List reports the overflow
 		}
 		out = append(out, Object{Name: name, Size: o.Size, ModTime: o.LastModified})

@@ -337,3 +337,35 @@ func TestS3AccessDeniedWithoutCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A listing past the bound is refused, not truncated, in a bucket as in a local directory.
+func TestListOverflow(t *testing.T) {
+	defer func(n int) { maxList = n }(maxList)
+	maxList = 3
+	q, _ := fakeS3(t)
+	for _, dir := range []string{"s3://bkt/many" + q, t.TempDir()} {
+		d, _ := OpenDir(context.Background(), dir, true)
+		for i := range 4 {
+			if err := d.Write(context.Background(), strconv.Itoa(i)+".csv", func(io.Writer) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			objs, err := d.List(context.Background())
+			if i < 3 && (err != nil || len(objs) != i+1) || i == 3 && (err == nil || !strings.Contains(err.Error(), "more than 3 objects")) {
+				t.Errorf("%s with %d objects: %d listed, %v", dir, i+1, len(objs), err)
+			}
+		}
+		for i := 4; i < 10; i++ {
+			d.Write(context.Background(), strconv.Itoa(i)+".csv", func(io.Writer) error { return nil })
+		}
+		// The S3 store stops reading at the first object past the bound (a local directory
+		// at the end of its 1024-entry chunk).
+		if _, local := d.s.(localDir); local {
+			d.Close()
+			continue
+		}
+		if objs, err := d.s.list(context.Background()); err != nil || len(objs) != 4 {
+			t.Errorf("%s: the store read %d objects past a bound of 3: %v", dir, len(objs), err)
+		}
+		d.Close()
+	}
+}
