@@ -5,7 +5,9 @@ package blobstore
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -100,8 +102,8 @@ func (s *s3Store) write(ctx context.Context, name string, fill func(w io.Writer)
 		return u.err
 	}
 	if u.id == "" {
-		_, err = minio.Core{Client: s.c}.PutObject(ctx, s.bucket, key, bytes.NewReader(u.buf.Bytes()), int64(u.buf.Len()), "",
-			s.payloadHash(u.buf.Bytes()), minio.PutObjectOptions{ServerSideEncryption: s.opts.sse, DisableContentSha256: true})
+		_, err = minio.Core{Client: s.c}.PutObject(ctx, s.bucket, key, bytes.NewReader(u.buf.Bytes()), int64(u.buf.Len()),
+			contentMD5(u.buf.Bytes()), s.payloadHash(u.buf.Bytes()), minio.PutObjectOptions{ServerSideEncryption: s.opts.sse, DisableContentSha256: true})
 		return err
 	}
 	if u.buf.Len() > 0 {
@@ -159,7 +161,7 @@ func (u *s3Upload) flush() error {
 	}
 	n := len(u.parts) + 1
 	p, err := core.PutObjectPart(u.ctx, u.s.bucket, u.key, u.id, n, bytes.NewReader(u.buf.Bytes()), int64(u.buf.Len()),
-		minio.PutObjectPartOptions{SSE: u.s.opts.sse, Sha256Hex: u.s.payloadHash(u.buf.Bytes()), DisableContentSha256: true})
+		minio.PutObjectPartOptions{SSE: u.s.opts.sse, Md5Base64: contentMD5(u.buf.Bytes()), Sha256Hex: u.s.payloadHash(u.buf.Bytes()), DisableContentSha256: true})
 	if err != nil {
 		return fmt.Errorf("part %d: %w", n, err)
 	}
@@ -179,6 +181,13 @@ func (s *s3Store) payloadHash(b []byte) string {
 	}
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// contentMD5 is the Content-MD5 of a PUT: the store checks what it received against it (and
+// buckets with Object Lock refuse a PUT without it).
+func contentMD5(b []byte) string {
+	h := md5.Sum(b)
+	return base64.StdEncoding.EncodeToString(h[:])
 }
 
 func (s *s3Store) open(ctx context.Context, name string) (io.ReadCloser, int64, error) {
