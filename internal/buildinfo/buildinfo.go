@@ -20,7 +20,8 @@ type Feature struct {
 // Features lists every optional integration, in a fixed order.
 func Features() []Feature {
 	return []Feature{
-		{"kafka", "nokafka", "Kafka connector and publisher, mfn loadtest --kafka/--publisher (franz-go, kfake)", kafka},
+		{"kafka", "nokafka", "Kafka connector and publisher, mfn loadtest --kafka/--publisher (franz-go)", kafka},
+		{"kfake", "kfake", "an in-process Kafka for mfn loadtest --kafka/--publisher kafka without --kafka-brokers (franz-go's kfake)", kfake},
 		{"parquet", "noparquet", "Parquet datasets and file publisher (parquet-go)", parquet},
 		{"otel", "nootel", "OpenTelemetry span export over OTLP (SDK, OTLP/HTTP and OTLP/gRPC exporters)", otel},
 		{"grpc", "nogrpc", "gRPC API (mfn serve --grpc-addr), its load test and conformance checks", grpc},
