@@ -33,7 +33,8 @@ var (
 // DispersionPlot draws the dispersion relation λ(q²) of s (the continuum curve over the
 // discrete Laplacian's range), the allowed modes of grid g as points, the zero line and the
 // fastest-growing mode, and writes it as a plotWidth×plotHeight PNG (go-analyze/charts'
-// chartdraw: numeric x and y axes; its one embedded font is decompressed on first use).
+// chartdraw: numeric x and y axes; its fonts are embedded gzipped, the one used is
+// decompressed on first use).
 func DispersionPlot(w io.Writer, s stability.System, g stability.Grid, an stability.Analysis, title string) error {
 	// Show q² up to twice the band's end (or the whole range when nothing grows).
 	qmax := 8.0
@@ -51,7 +52,7 @@ func DispersionPlot(w io.Writer, s stability.System, g stability.Grid, an stabil
 	// Keep the interesting part in view: from a bit below the growth at the band's end.
 	ymax := hi + 0.1*(hi-lo) + 1e-9
 	ymin := max(lo, -max(2*math.Abs(hi), 0.5))
-	if ymax-ymin < 1e-9 { // a flat curve: give the axis some height
+	if ymax-ymin < 1e-6 { // a flat curve (no kinetics, no diffusion): give the axis some height
 		ymin, ymax = ymin-0.5, ymax+0.5
 	}
 	visible := func(y float64) bool { return y >= ymin && y <= ymax }
