@@ -26,7 +26,7 @@ func Features() []Feature {
 		{"otel", "nootel", "OpenTelemetry span export over OTLP (SDK, OTLP/HTTP and OTLP/gRPC exporters)", otel},
 		{"grpc", "nogrpc", "gRPC API (mfn serve --grpc-addr), its load test and conformance checks", grpc},
 		{"redis", "noredis", "shared rate limits in Redis (MFN_RATE_LIMIT_REDIS_URL)", redis},
-		{"plot", "noplot", "the dispersion plot of mfn analyze --plot (gonum/plot and its fonts; mfn render needs only the standard library)", plot},
+		{"plot", "noplot", "the dispersion plot of mfn analyze --plot (go-analyze/charts and its fonts; mfn render needs only the standard library)", plot},
 		{"s3", "nos3", "s3:// object storage for datasets (also MinIO and GCS's S3 interoperability)", s3},
 		{"gcs", "gcs", "gs:// object storage through Google's native client", gcs},
 		{"azure", "azure", "azblob:// object storage through Azure's SDK", azure},
