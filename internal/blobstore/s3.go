@@ -59,9 +59,9 @@ func openS3(bucket, rawQuery, prefix string) (store, error) {
 	if o.accelerate {
 		c.SetS3TransferAccelerate("s3-accelerate.amazonaws.com")
 	}
-	if o.dualstack != nil {
-		c.SetS3EnableDualstack(*o.dualstack)
-	}
+	// AWS endpoints only: the dual-stack host names (minio-go's default) only when asked for,
+	// as with the AWS SDK, so that a network or proxy that allows the usual S3 names still does.
+	c.SetS3EnableDualstack(o.dualstack)
 	if prefix != "" {
 		prefix += "/"
 	}

@@ -220,6 +220,7 @@ func TestS3Query(t *testing.T) {
 		"endpoint=minio:9000&disable_https=true&s3ForcePathStyle=true":      {host: "minio:9000", region: "eu-central-1", lookup: minio.BucketLookupPath},
 		"endpoint=https://x.r2.cloudflarestorage.com&region=auto":           {host: "x.r2.cloudflarestorage.com", secure: true, region: "auto", lookup: minio.BucketLookupAuto},
 		"profile=ci&anonymous=false&awssdk=v2&accelerate=true":              {host: "s3.amazonaws.com", secure: true, region: "eu-central-1", lookup: minio.BucketLookupAuto, profile: "ci", accelerate: true},
+		"dualstack=true": {host: "s3.amazonaws.com", secure: true, region: "eu-central-1", lookup: minio.BucketLookupAuto, dualstack: true},
 	} {
 		q, _ := url.ParseQuery(query)
 		got, err := parseS3Query(q)

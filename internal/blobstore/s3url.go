@@ -30,7 +30,7 @@ type s3Options struct {
 	anonymous  bool
 	sse        encrypt.ServerSide
 	accelerate bool
-	dualstack  *bool
+	dualstack  bool // off unless asked for, as with the AWS SDK (minio-go's default is on)
 }
 
 // s3Params are the accepted query parameters, for messages.
@@ -104,10 +104,7 @@ func parseS3Query(q url.Values) (s3Options, error) {
 		case "accelerate":
 			o.accelerate, err = boolean()
 		case "dualstack":
-			var b bool
-			if b, err = boolean(); err == nil {
-				o.dualstack = &b
-			}
+			o.dualstack, err = boolean()
 		case "awssdk":
 			// gocloud's choice between AWS SDK v1 and v2: there is no AWS SDK any more.
 		default:
