@@ -5,6 +5,8 @@ package blobstore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -27,7 +29,7 @@ import (
 func fakeS3(t *testing.T) (query string, backend *s3mem.Backend) {
 	t.Helper()
 	backend = s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	srv := httptest.NewServer(checkSigning(t, gofakes3.New(backend).Server()))
 	t.Cleanup(srv.Close)
 	if err := backend.CreateBucket("bkt"); err != nil {
 		t.Fatal(err)
@@ -37,6 +39,28 @@ func fakeS3(t *testing.T) (query string, backend *s3mem.Backend) {
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 	return "?endpoint=" + srv.URL + "&use_path_style=true&disable_https=true&region=us-east-1", backend
+}
+
+// checkSigning checks what gofakes3 does not: every request is signed (SigV4) with the
+// credentials of the environment and the URL's region, and a body over plain HTTP is signed by
+// its SHA-256.
+func checkSigning(t *testing.T, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=test/") || !strings.Contains(auth, "/us-east-1/s3/aws4_request") {
+			t.Errorf("%s %s: Authorization %q", r.Method, r.URL, auth)
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Error(err)
+		}
+		sum := sha256.Sum256(body)
+		if got := r.Header.Get("X-Amz-Content-Sha256"); r.Method == http.MethodPut && got != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s %s: X-Amz-Content-Sha256 %q for a body of %d bytes", r.Method, r.URL, got, len(body))
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
 }
 
 func openFake(t *testing.T, dir string) (*Dir, *s3Store) {
