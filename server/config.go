@@ -185,8 +185,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.RateLimitWindow = p.duration("MFN_RATE_LIMIT_WINDOW", 60*time.Second, time.Second, 24*time.Hour)
 	c.RateLimitRoutes = parseRouteLimits(p, getenv("MFN_RATE_LIMIT_ROUTES"))
 	c.RateLimitRedisURL = strings.TrimSpace(getenv("MFN_RATE_LIMIT_REDIS_URL"))
-	if c.RateLimitRedisURL != "" && !strings.HasPrefix(c.RateLimitRedisURL, "redis://") && !strings.HasPrefix(c.RateLimitRedisURL, "rediss://") && !strings.HasPrefix(c.RateLimitRedisURL, "unix://") {
-		p.addf("MFN_RATE_LIMIT_REDIS_URL=%q is not allowed (want redis://[user:password@]host:port[/db], rediss:// for TLS, or unix://)", redactURL(c.RateLimitRedisURL))
+	if c.RateLimitRedisURL != "" {
+		if _, err := parseRedisURL(c.RateLimitRedisURL); err != nil {
+			p.addf("MFN_RATE_LIMIT_REDIS_URL=%q is not allowed: %v", redactURL(c.RateLimitRedisURL), err)
+		}
 	}
 	if c.RateLimitRedisURL != "" && !buildinfo.Has("redis") {
 		p.addf("MFN_RATE_LIMIT_REDIS_URL is set, but %v (or unset it: per-replica limits)", buildinfo.Missing("redis"))

@@ -4,14 +4,18 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync/atomic"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
+	"github.com/gomodule/redigo/redis"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
+	"github.com/throttled/throttled/v2"
+	"github.com/throttled/throttled/v2/store/redigostore"
 )
 
 // RateLimiter decides one request of an identity on a route. *Limiter (per replica, in
@@ -20,14 +24,20 @@ type RateLimiter interface {
 	Allow(identity, route string) Decision
 }
 
+// redisKeyPrefix starts every key the limiter writes (then "identity route"). go-redis's
+// redis_rate, used before, wrote "rate:mfn:…" in another format, so the two never mix.
+const redisKeyPrefix = "mfn:gcra:"
+
 // RedisLimiter enforces the per-key limits across replicas with GCRA in Redis
-// (github.com/go-redis/redis_rate), with the same capacity per window as Limiter. When
-// Redis does not answer within the timeout, it fails open (the replica's own Limiter decides,
-// so a Redis outage degrades to per-replica limits) or closed (the request is refused with
-// 429), as configured.
+// (github.com/throttled/throttled's GCRA over its redigo store), with the same capacity per
+// window as Limiter. Each decision has one deadline, the configured timeout, for everything
+// it does with Redis: waiting for a pooled connection, dialling, and every command. When
+// Redis does not answer within it, the limiter fails open (the replica's own Limiter
+// decides, so a Redis outage degrades to per-replica limits) or closed (the request is
+// refused with 429), as configured.
 type RedisLimiter struct {
-	rdb        *redis.Client
-	gcra       *redis_rate.Limiter
+	pool       *redis.Pool
+	db         int
 	local      *Limiter
 	failOpen   bool
 	timeout    time.Duration
@@ -39,26 +49,58 @@ type RedisLimiter struct {
 	lastLog    atomic.Int64 // unix seconds of the last logged Redis error
 }
 
-// NewRedisLimiter connects to url (redis:// or rediss://, parsed by go-redis). The
-// connection is lazy: a Redis that is down at start-up shows as backend errors, not as a
-// failed start.
+// redisPoolSize bounds the connections of one replica (go-redis's default pool size,
+// which this limiter used before).
+func redisPoolSize() int { return 10 * runtime.GOMAXPROCS(0) }
+
+// NewRedisLimiter prepares a pool of connections to url (redisURLForms). The connection is
+// lazy: a Redis that is down at start-up shows as backend errors, not as a failed start.
 func NewRedisLimiter(url string, failOpen bool, timeout time.Duration, defaultCap int, window time.Duration,
 	routeCaps map[string]int, m *Metrics, log *slog.Logger) (*RedisLimiter, error) {
-	opt, err := redis.ParseURL(url)
+	ep, err := parseRedisURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("MFN_RATE_LIMIT_REDIS_URL: %w", err)
 	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = timeout, timeout, timeout
-	opt.MaxRetries = 0 // a retry would double the latency the timeout bounds
-	rdb := redis.NewClient(opt)
-	l := &RedisLimiter{rdb: rdb, gcra: redis_rate.NewLimiter(rdb), local: NewLimiter(defaultCap, window, routeCaps),
+	l := &RedisLimiter{db: ep.db, local: NewLimiter(defaultCap, window, routeCaps),
 		failOpen: failOpen, timeout: timeout, window: window, defaultCap: defaultCap, caps: routeCaps, log: log,
 		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "mfn_rate_limit_backend_errors_total",
 			Help: "Rate-limit decisions Redis could not make (failed open to the replica's limiter, or closed)"})}
+	l.pool = newRedisPool(ep, timeout, redisPoolSize(), nil)
 	if m != nil {
 		m.reg.MustRegister(l.errors)
 	}
 	return l, nil
+}
+
+// newRedisPool is a bounded pool: at most size connections, callers beyond that wait for
+// one (Wait), but never past their decision's deadline (Pool.GetContext). roots, when not
+// nil, replaces the system's CAs for rediss:// (tests).
+func newRedisPool(ep redisEndpoint, timeout time.Duration, size int, roots *x509.CertPool) *redis.Pool {
+	opts := []redis.DialOption{
+		redis.DialConnectTimeout(timeout), redis.DialReadTimeout(timeout), redis.DialWriteTimeout(timeout),
+		redis.DialTLSHandshakeTimeout(timeout),
+		redis.DialUsername(ep.username), redis.DialPassword(ep.password), // AUTH only with a password
+		redis.DialUseTLS(ep.tls),
+	}
+	if ep.tls {
+		opts = append(opts, redis.DialTLSConfig(&tls.Config{ServerName: ep.serverName, RootCAs: roots, MinVersion: tls.VersionTLS12}))
+	}
+	return &redis.Pool{
+		MaxActive: size, MaxIdle: size, Wait: true,
+		// Connections idle this long are closed; those idle over a minute are checked with a
+		// PING before use, so one left broken by a Redis restart costs no decision.
+		IdleTimeout: 5 * time.Minute,
+		DialContext: func(ctx context.Context) (redis.Conn, error) {
+			return redis.DialContext(ctx, ep.network, ep.address, opts...)
+		},
+		TestOnBorrowContext: func(ctx context.Context, c redis.Conn, idleSince time.Time) error {
+			if time.Since(idleSince) < time.Minute {
+				return nil
+			}
+			_, err := deadlineConn{c, ctx}.Do("PING")
+			return err
+		},
+	}
 }
 
 // Allow takes one token of (identity, route) from the shared bucket.
@@ -69,8 +111,7 @@ func (l *RedisLimiter) Allow(identity, route string) Decision {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
 	defer cancel()
-	res, err := l.gcra.Allow(ctx, "mfn:"+identity+" "+route,
-		redis_rate.Limit{Rate: capacity, Burst: capacity, Period: l.window})
+	limited, res, err := l.take(ctx, identity+" "+route, capacity)
 	if err != nil {
 		l.errors.Inc()
 		if now := time.Now().Unix(); l.log != nil && l.lastLog.Swap(now) != now {
@@ -81,9 +122,65 @@ func (l *RedisLimiter) Allow(identity, route string) Decision {
 		}
 		return Decision{Limit: capacity, RetryAfter: time.Second, Reset: time.Second}
 	}
-	return Decision{Allowed: res.Allowed > 0, Limit: capacity, Remaining: res.Remaining,
+	return Decision{Allowed: !limited, Limit: capacity, Remaining: res.Remaining,
 		Reset: res.ResetAfter, RetryAfter: max(0, res.RetryAfter)}
 }
 
-// Close closes the Redis client.
-func (l *RedisLimiter) Close() error { return l.rdb.Close() }
+// take runs throttled's GCRA on the bucket key. capacity per window is GCRA's burst of
+// capacity (MaxBurst+1) with one token back every window/capacity (MaxRate): a new key may
+// spend capacity at once, then one per window/capacity, as Limiter's token bucket. The
+// store and the limiter are a few words each, made per call so that every connection they
+// take carries this call's deadline (redigostore's calls take no context).
+func (l *RedisLimiter) take(ctx context.Context, key string, capacity int) (bool, throttled.RateLimitResult, error) {
+	store, err := redigostore.NewCtx(deadlinePool{l.pool, ctx}, redisKeyPrefix, l.db)
+	if err != nil {
+		return false, throttled.RateLimitResult{}, err
+	}
+	gcra, err := throttled.NewGCRARateLimiterCtx(store, throttled.RateQuota{
+		MaxRate: throttled.PerDuration(capacity, l.window), MaxBurst: capacity - 1})
+	if err != nil {
+		return false, throttled.RateLimitResult{}, err
+	}
+	return gcra.RateLimitCtx(ctx, key, 1)
+}
+
+// Close closes the pool's connections.
+func (l *RedisLimiter) Close() error { return l.pool.Close() }
+
+// deadlinePool hands out pooled connections bound to ctx's deadline (redigostore.RedigoPool).
+type deadlinePool struct {
+	pool *redis.Pool
+	ctx  context.Context
+}
+
+// Get waits for a free connection (or dials one) until the deadline; on failure it returns
+// redigo's error connection, whose every call fails with that error.
+func (p deadlinePool) Get() redis.Conn {
+	c, err := p.pool.GetContext(p.ctx)
+	if err != nil {
+		return c
+	}
+	return deadlineConn{c, p.ctx}
+}
+
+// deadlineConn reads every reply within what is left of ctx's deadline (the connection's
+// own write timeout bounds writes). Past the deadline a read is still attempted with a 1 ns
+// timeout: it fails at once and marks the connection broken, so the pool discards it rather
+// than reading replies still owed on it.
+type deadlineConn struct {
+	redis.Conn
+	ctx context.Context
+}
+
+func (c deadlineConn) left() time.Duration {
+	d, _ := c.ctx.Deadline()
+	return max(time.Until(d), time.Nanosecond)
+}
+
+func (c deadlineConn) Do(cmd string, args ...any) (any, error) {
+	return redis.DoWithTimeout(c.Conn, c.left(), cmd, args...)
+}
+
+func (c deadlineConn) Receive() (any, error) {
+	return redis.ReceiveWithTimeout(c.Conn, c.left())
+}
