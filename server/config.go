@@ -328,7 +328,17 @@ func parsePrefixes(p *problems, name, v string) []netip.Prefix {
 
 // redactURL hides the password of a URL for messages.
 func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
+	u, err := url.Parse(s)
+	if err != nil { // unparseable: hide whatever could be user information
+		if at := strings.LastIndex(s, "@"); at >= 0 {
+			if i := strings.Index(s, "://"); i >= 0 && i < at {
+				return s[:i+3] + "xxxxx" + s[at:]
+			}
+			return "xxxxx" + s[at:]
+		}
+		return s
+	}
+	if u.User != nil {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 			return u.String()

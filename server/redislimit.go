@@ -136,12 +136,31 @@ func (l *RedisLimiter) take(ctx context.Context, key string, capacity int) (bool
 	if err != nil {
 		return false, throttled.RateLimitResult{}, err
 	}
-	gcra, err := throttled.NewGCRARateLimiterCtx(store, throttled.RateQuota{
+	gcra, err := throttled.NewGCRARateLimiterCtx(ceilTTLStore{store}, throttled.RateQuota{
 		MaxRate: throttled.PerDuration(capacity, l.window), MaxBurst: capacity - 1})
 	if err != nil {
 		return false, throttled.RateLimitResult{}, err
 	}
 	return gcra.RateLimitCtx(ctx, key, 1)
+}
+
+// ceilTTLStore rounds the keys' time to live up to whole seconds. redigostore rounds it
+// down (EXPIRE takes seconds), so a key would vanish up to a second before its bucket is
+// full again, and the next request would find a full bucket: with a 2 s window that is a
+// whole extra token (TestRedisLimiterRefill). Kept up to a second longer, a key holds a
+// full bucket's state, which decides as a missing key would.
+type ceilTTLStore struct{ throttled.GCRAStoreCtx }
+
+func ceilSecond(ttl time.Duration) time.Duration {
+	return (ttl + time.Second - 1).Truncate(time.Second)
+}
+
+func (s ceilTTLStore) SetIfNotExistsWithTTL(ctx context.Context, key string, value int64, ttl time.Duration) (bool, error) {
+	return s.GCRAStoreCtx.SetIfNotExistsWithTTL(ctx, key, value, ceilSecond(ttl))
+}
+
+func (s ceilTTLStore) CompareAndSwapWithTTL(ctx context.Context, key string, old, new int64, ttl time.Duration) (bool, error) {
+	return s.GCRAStoreCtx.CompareAndSwapWithTTL(ctx, key, old, new, ceilSecond(ttl))
 }
 
 // Close closes the pool's connections.

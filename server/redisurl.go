@@ -35,6 +35,9 @@ func parseRedisURL(s string) (redisEndpoint, error) {
 		}
 		return e, fmt.Errorf("not a URL (%v); want %s", err, redisURLForms)
 	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix" {
+		return e, fmt.Errorf("scheme %q is not allowed; want %s", u.Scheme, redisURLForms)
+	}
 	if u.Opaque != "" {
 		return e, fmt.Errorf("want %s", redisURLForms)
 	}
@@ -74,7 +77,7 @@ func parseRedisURL(s string) (redisEndpoint, error) {
 		if len(q) > 0 {
 			return e, fmt.Errorf("query parameters (%s) are not supported with %s://; the database is the path (/N)", queryNames(q), u.Scheme)
 		}
-	case "unix":
+	default: // unix
 		if u.Host != "" || u.Path == "" {
 			return e, fmt.Errorf("unix:// needs an absolute socket path and no host: unix://[[user]:password@]/path.sock[?db=N]")
 		}
@@ -87,8 +90,6 @@ func parseRedisURL(s string) (redisEndpoint, error) {
 				return e, err
 			}
 		}
-	default:
-		return e, fmt.Errorf("scheme %q is not allowed; want %s", u.Scheme, redisURLForms)
 	}
 	return e, nil
 }
