@@ -80,7 +80,7 @@ func newRedisPool(ep redisEndpoint, timeout time.Duration, size int, roots *x509
 		redis.DialConnectTimeout(timeout), redis.DialReadTimeout(timeout), redis.DialWriteTimeout(timeout),
 		redis.DialTLSHandshakeTimeout(timeout),
 		redis.DialUsername(ep.username), redis.DialPassword(ep.password), // AUTH only with a password
-		redis.DialUseTLS(ep.tls),
+		redis.DialDatabase(ep.db), redis.DialUseTLS(ep.tls),
 	}
 	if ep.tls {
 		opts = append(opts, redis.DialTLSConfig(&tls.Config{ServerName: ep.serverName, RootCAs: roots, MinVersion: tls.VersionTLS12}))
@@ -97,7 +97,7 @@ func newRedisPool(ep redisEndpoint, timeout time.Duration, size int, roots *x509
 			if time.Since(idleSince) < time.Minute {
 				return nil
 			}
-			_, err := deadlineConn{c, ctx}.Do("PING")
+			_, err := deadlineConn{c, ctx, -1}.Do("PING")
 			return err
 		},
 	}
@@ -132,7 +132,7 @@ func (l *RedisLimiter) Allow(identity, route string) Decision {
 // store and the limiter are a few words each, made per call so that every connection they
 // take carries this call's deadline (redigostore's calls take no context).
 func (l *RedisLimiter) take(ctx context.Context, key string, capacity int) (bool, throttled.RateLimitResult, error) {
-	store, err := redigostore.NewCtx(deadlinePool{l.pool, ctx}, redisKeyPrefix, l.db)
+	store, err := redigostore.NewCtx(deadlinePool{l.pool, ctx, l.db}, redisKeyPrefix, l.db)
 	if err != nil {
 		return false, throttled.RateLimitResult{}, err
 	}
@@ -170,6 +170,7 @@ func (l *RedisLimiter) Close() error { return l.pool.Close() }
 type deadlinePool struct {
 	pool *redis.Pool
 	ctx  context.Context
+	db   int
 }
 
 // Get waits for a free connection (or dials one) until the deadline; on failure it returns
@@ -179,16 +180,21 @@ func (p deadlinePool) Get() redis.Conn {
 	if err != nil {
 		return c
 	}
-	return deadlineConn{c, p.ctx}
+	return deadlineConn{c, p.ctx, p.db}
 }
 
 // deadlineConn reads every reply within what is left of ctx's deadline (the connection's
 // own write timeout bounds writes). Past the deadline a read is still attempted with a 1 ns
 // timeout: it fails at once and marks the connection broken, so the pool discards it rather
 // than reading replies still owed on it.
+//
+// redigostore SELECTs its database on every connection it takes, a round trip each, two
+// per decision. The pool's connections were dialled into that database (DialDatabase) and
+// nothing here ever changes it, so that SELECT is answered here.
 type deadlineConn struct {
 	redis.Conn
 	ctx context.Context
+	db  int // the database the connection is in
 }
 
 func (c deadlineConn) left() time.Duration {
@@ -197,6 +203,9 @@ func (c deadlineConn) left() time.Duration {
 }
 
 func (c deadlineConn) Do(cmd string, args ...any) (any, error) {
+	if cmd == "SELECT" && len(args) == 1 && args[0] == c.db {
+		return "OK", c.Conn.Err()
+	}
 	return redis.DoWithTimeout(c.Conn, c.left(), cmd, args...)
 }
 

@@ -24,7 +24,7 @@ type redisServer struct {
 
 // startRedis runs Debian's redis-server on a free loopback port, without persistence. It
 // skips without the binary, except in CI (.ci/steps/17-redis.sh installs it), where that fails.
-func startRedis(t *testing.T) (url string, stop func()) {
+func startRedis(t testing.TB) (url string, stop func()) {
 	t.Helper()
 	r := startRedisServer(t)
 	return fmt.Sprintf("redis://127.0.0.1:%d/0", r.port), r.stop
@@ -32,7 +32,7 @@ func startRedis(t *testing.T) (url string, stop func()) {
 
 // startRedisServer starts redis-server with extra arguments; "%d" in them is the port, and
 // when one of them contains it the server listens there (for --tls-port) and not in plain text.
-func startRedisServer(t *testing.T, extra ...string) *redisServer {
+func startRedisServer(t testing.TB, extra ...string) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
