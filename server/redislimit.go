@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"runtime"
 	"sync/atomic"
@@ -47,7 +48,18 @@ type RedisLimiter struct {
 	errors     prometheus.Counter
 	log        *slog.Logger
 	lastLog    atomic.Int64 // unix seconds of the last logged Redis error
+
+	// throttled's GCRA reads a bucket, then writes it back only if unchanged (compare and
+	// swap), retrying otherwise. Concurrent decisions of one bucket would race and retry, so
+	// within a replica they take turns (a channel of one slot per stripe of keys, waited for
+	// within the deadline); only replicas race each other.
+	turns []chan struct{}
+	seed  maphash.Seed
 }
+
+// casAttempts is how many times a decision may find its bucket changed by another replica
+// between reading and writing it (throttled's default is 10); the deadline bounds the time.
+const casAttempts = 100
 
 // redisPoolSize bounds the connections of one replica (go-redis's default pool size,
 // which this limiter used before).
@@ -66,6 +78,10 @@ func NewRedisLimiter(url string, failOpen bool, timeout time.Duration, defaultCa
 		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "mfn_rate_limit_backend_errors_total",
 			Help: "Rate-limit decisions Redis could not make (failed open to the replica's limiter, or closed)"})}
 	l.pool = newRedisPool(ep, timeout, redisPoolSize(), nil)
+	l.turns, l.seed = make([]chan struct{}, 4*redisPoolSize()), maphash.MakeSeed()
+	for i := range l.turns {
+		l.turns[i] = make(chan struct{}, 1)
+	}
 	if m != nil {
 		m.reg.MustRegister(l.errors)
 	}
@@ -132,6 +148,13 @@ func (l *RedisLimiter) Allow(identity, route string) Decision {
 // store and the limiter are a few words each, made per call so that every connection they
 // take carries this call's deadline (redigostore's calls take no context).
 func (l *RedisLimiter) take(ctx context.Context, key string, capacity int) (bool, throttled.RateLimitResult, error) {
+	turn := l.turns[maphash.String(l.seed, key)%uint64(len(l.turns))]
+	select {
+	case turn <- struct{}{}:
+		defer func() { <-turn }()
+	case <-ctx.Done():
+		return false, throttled.RateLimitResult{}, fmt.Errorf("waiting for the bucket's turn: %w", ctx.Err())
+	}
 	store, err := redigostore.NewCtx(deadlinePool{l.pool, ctx, l.db}, redisKeyPrefix, l.db)
 	if err != nil {
 		return false, throttled.RateLimitResult{}, err
@@ -141,6 +164,7 @@ func (l *RedisLimiter) take(ctx context.Context, key string, capacity int) (bool
 	if err != nil {
 		return false, throttled.RateLimitResult{}, err
 	}
+	gcra.SetMaxCASAttemptsLimit(casAttempts)
 	return gcra.RateLimitCtx(ctx, key, 1)
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,6 +231,38 @@ func TestCeilSecond(t *testing.T) {
 		1900 * time.Millisecond: 2 * time.Second, time.Hour + 1: time.Hour + time.Second} {
 		if got := ceilSecond(in); got != want {
 			t.Errorf("ceilSecond(%v) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// One client hammering one bucket through four replicas at once still gets exactly its
+// budget, and every decision comes from Redis: within a replica decisions of a bucket take
+// turns, and across replicas throttled's compare-and-swap retries.
+func TestRedisLimiterHotKeyAcrossReplicas(t *testing.T) {
+	url, _ := startRedis(t)
+	const capacity = 100
+	var replicas []*RedisLimiter
+	for range 4 {
+		replicas = append(replicas, newTestRedisLimiter(t, url, capacity, time.Hour))
+	}
+	var wg sync.WaitGroup
+	var allowed atomic.Int64
+	for g := range 64 {
+		wg.Go(func() {
+			for range 5 {
+				if replicas[g%len(replicas)].Allow("hot", "/nernst").Allowed {
+					allowed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := allowed.Load(); n != capacity {
+		t.Errorf("%d of 320 concurrent requests allowed, want the budget of %d", n, capacity)
+	}
+	for i, l := range replicas {
+		if n := backendErrors(l); n != 0 {
+			t.Errorf("replica %d: %v backend errors", i, n)
 		}
 	}
 }
