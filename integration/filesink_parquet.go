@@ -11,6 +11,11 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
+// fileRowSchema is FileRow's Parquet schema. The sink writes through the untyped writer: a
+// parquet.GenericWriter[FileRow] instantiates parquet-go's generic row code for one more type,
+// ~0.4 MB of the stripped binary for a file sink.
+var fileRowSchema = parquet.SchemaOf(FileRow{})
+
 func (s *fileSink) writeParquet(batch []Message) error {
 	final := s.name(".parquet")
 	tmp := final + ".part"
@@ -18,12 +23,12 @@ func (s *fileSink) writeParquet(batch []Message) error {
 	if err != nil {
 		return fmt.Errorf("file sink: %w", err)
 	}
-	rows := make([]FileRow, len(batch))
-	for i, m := range batch {
-		rows[i] = FileRow{Key: m.Key, Time: m.Time, Value: string(m.Value)}
+	w := parquet.NewWriter(f, fileRowSchema, parquet.Compression(&zstd.Codec{}))
+	for _, m := range batch {
+		if err = w.Write(FileRow{Key: m.Key, Time: m.Time, Value: string(m.Value)}); err != nil {
+			break
+		}
 	}
-	w := parquet.NewGenericWriter[FileRow](f, parquet.Compression(&zstd.Codec{}))
-	_, err = w.Write(rows)
 	err = errors.Join(err, w.Close(), f.Sync(), f.Close())
 	if err == nil {
 		err = os.Rename(tmp, final)

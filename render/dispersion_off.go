@@ -9,7 +9,7 @@ import (
 	"mfn/stability"
 )
 
-// DispersionPlot is not available in a build without gonum/plot (-tags noplot).
+// DispersionPlot is not available in a build without the chart library (-tags noplot).
 func DispersionPlot(io.Writer, stability.System, stability.Grid, stability.Analysis, string) error {
 	return buildinfo.Missing("plot")
 }

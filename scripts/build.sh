@@ -5,7 +5,8 @@
 #                                  Azure backends (`go build ./cmd/mfn` has the same features)
 #   scripts/build.sh lean [OUT]    the edge build: no Kafka, Parquet, OpenTelemetry export, gRPC,
 #                                  Redis, plots or object storage (-tags "$LEAN_TAGS" below)
-#   scripts/build.sh all [OUT]     full plus gs:// and azblob:// (-tags gcs,azure)
+#   scripts/build.sh all [OUT]     full plus gs:// and azblob:// (-tags gcs,azure) and the
+#                                  in-process Kafka of mfn loadtest --kafka (-tags kfake)
 #
 # Go has no tag that implies others, so an edition is this exact -tags list. The binary is
 # static (CGO disabled) and stripped; GOOS/GOARCH pick the target (default: this machine).
@@ -16,7 +17,7 @@ set -eu
 # on grpc.EnableTracing, so nothing is lost.
 FULL_TAGS=grpcnotrace
 LEAN_TAGS=grpcnotrace,nokafka,noparquet,nootel,nogrpc,noredis,noplot,nos3
-ALL_TAGS=grpcnotrace,gcs,azure
+ALL_TAGS=grpcnotrace,gcs,azure,kfake
 edition=${1:-}
 case $edition in
 full) tags=$FULL_TAGS ;;

@@ -43,7 +43,17 @@ go vet -tags "$lean_tags" ./...
 go test -count=1 -tags "$lean_tags" ./internal/buildinfo ./internal/blobstore ./render ./dataset ./integration ./server ./deploy/image
 go test -count=1 -tags "$lean_tags" -run 'TestVersionListsFeatures|TestMissingFeaturesRefused|TestAnalyze' ./internal/cli
 "$out/mfn-lean-linux-amd64" version | tee "$out/version.txt"
-grep -q "not compiled in: kafka (-tags nokafka), parquet (-tags noparquet), otel (-tags nootel), grpc (-tags nogrpc)" "$out/version.txt"
+grep -q "not compiled in: kafka (-tags nokafka), kfake (-tags kfake), parquet (-tags noparquet), otel (-tags nootel), grpc (-tags nogrpc)" "$out/version.txt"
+
+echo "-- the in-process Kafka only with -tags kfake (the all edition)"
+go test -count=1 -tags kfake -run 'TestVersionListsFeatures|TestLoadtestKafkaInProcess' ./internal/cli ./internal/buildinfo
+sh scripts/build.sh all "$out/mfn-all" >/dev/null
+"$out/mfn-all" loadtest --kafka --requests 20 --concurrency 4 --body '{"seed":1,"grid_size":16,"steps":8}' | tee "$out/kfake.txt"
+grep -q 'in-process (kfake)' "$out/kfake.txt"
+if "$out/mfn-full-linux-amd64" loadtest --kafka --requests 1 2>"$out/nokfake.txt"; then
+  echo "FAIL: the full edition ran loadtest --kafka without brokers or kfake" >&2; exit 1
+fi
+grep -q -- '-tags kfake' "$out/nokfake.txt"
 
 echo "-- offline mode"
 sh deploy/offline-check.sh "$out/mfn-lean-linux-amd64"

@@ -20,12 +20,13 @@ type Feature struct {
 // Features lists every optional integration, in a fixed order.
 func Features() []Feature {
 	return []Feature{
-		{"kafka", "nokafka", "Kafka connector and publisher, mfn loadtest --kafka/--publisher (franz-go, kfake)", kafka},
+		{"kafka", "nokafka", "Kafka connector and publisher, mfn loadtest --kafka/--publisher (franz-go)", kafka},
+		{"kfake", "kfake", "an in-process Kafka for mfn loadtest --kafka/--publisher kafka without --kafka-brokers (franz-go's kfake)", kfake},
 		{"parquet", "noparquet", "Parquet datasets and file publisher (parquet-go)", parquet},
 		{"otel", "nootel", "OpenTelemetry span export over OTLP (SDK, OTLP/HTTP and OTLP/gRPC exporters)", otel},
 		{"grpc", "nogrpc", "gRPC API (mfn serve --grpc-addr), its load test and conformance checks", grpc},
 		{"redis", "noredis", "shared rate limits in Redis (MFN_RATE_LIMIT_REDIS_URL)", redis},
-		{"plot", "noplot", "the dispersion plot of mfn analyze --plot (gonum/plot and its fonts; mfn render needs only the standard library)", plot},
+		{"plot", "noplot", "the dispersion plot of mfn analyze --plot (go-analyze/charts and its fonts; mfn render needs only the standard library)", plot},
 		{"s3", "nos3", "s3:// object storage for datasets (also MinIO and GCS's S3 interoperability)", s3},
 		{"gcs", "gcs", "gs:// object storage through Google's native client", gcs},
 		{"azure", "azure", "azblob:// object storage through Azure's SDK", azure},

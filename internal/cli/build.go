@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"mfn/internal/buildinfo"
@@ -29,7 +30,16 @@ func needParquet(format, out string) error {
 // this binary has it (docs/adr/0031-lean-builds-and-image.md).
 func printVersion(w io.Writer) {
 	fmt.Fprintln(w, "mfn", Version)
+	// The -tags the go command recorded (also grpcnotrace and the like, which change no
+	// feature); the features' own tags where it recorded none (go test, go run).
 	tags := buildinfo.Tags()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-tags" {
+				tags = s.Value
+			}
+		}
+	}
 	if tags == "" {
 		tags = "(none: the default build)"
 	}

@@ -24,11 +24,11 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/time/rate"
 
 	"mfn/integration"
+	"mfn/internal/buildinfo"
 )
 
 // kafkaLoadFlags are the connector and publisher modes of mfn loadtest:
@@ -41,7 +41,8 @@ import (
 //   - --publisher alone: no worker; messages go straight into a publisher (with its spool,
 //     batching and retries) and are timed from Publish to their arrival at the target.
 //
-// Without --kafka-brokers an in-process Kafka (kfake) serves both topics.
+// Without --kafka-brokers an in-process Kafka (kfake) serves both topics, in a build with
+// -tags kfake (scripts/build.sh all); other builds need --kafka-brokers.
 type kafkaLoadFlags struct {
 	kafka                      bool
 	publisher                  string
@@ -53,11 +54,15 @@ type kafkaLoadFlags struct {
 	rate                       float64
 }
 
+// inProcessKafka starts the in-process Kafka: set by loadtest_kfake.go in a -tags kfake
+// build (and by the tests), nil otherwise.
+var inProcessKafka func(partitions int32, topics ...string) (brokers []string, stop func(), err error)
+
 func addKafkaLoadFlags(fs *flag.FlagSet) *kafkaLoadFlags {
 	k := &kafkaLoadFlags{}
 	fs.BoolVar(&k.kafka, "kafka", false, "Kafka mode: produce simulate requests (--body) into --request-topic, a worker runs them and publishes to --publisher; measures produce → result delivered (ignores --url)")
 	fs.StringVar(&k.publisher, "publisher", "", "kafka or webhook: where the worker's results go (with --kafka; default kafka); without --kafka, drive that publisher alone (Publish → delivered)")
-	fs.StringVar(&k.brokers, "kafka-brokers", "", "comma-separated Kafka `ADDRS` (default: an in-process Kafka, kfake)")
+	fs.StringVar(&k.brokers, "kafka-brokers", "", "comma-separated Kafka `ADDRS` (default: an in-process Kafka, kfake, in a build with -tags kfake)")
 	fs.StringVar(&k.requestTopic, "request-topic", "mfn.loadtest.requests", "with --kafka: the topic of the requests (created when missing)")
 	fs.StringVar(&k.resultTopic, "result-topic", "mfn.loadtest.results", "the topic of the results (created when missing)")
 	fs.BoolVar(&k.externalWorker, "external-worker", false, "with --kafka: a running `mfn worker` consumes --request-topic and publishes to --result-topic (needs --kafka-brokers)")
@@ -129,6 +134,9 @@ func (k *kafkaLoadFlags) check(f *loadtestFlags) error {
 	if k.kafka && k.publisher == "" {
 		k.publisher = "kafka"
 	}
+	if (k.kafka || k.publisher == "kafka") && k.brokers == "" && inProcessKafka == nil {
+		return usagef("--kafka-brokers: none given, and %v", buildinfo.Missing("kfake"))
+	}
 	if f.body == "" {
 		f.body = loadtestBodies["/simulate"]
 	}
@@ -175,12 +183,12 @@ func kafkaLoad(ctx context.Context, env *Env, f loadtestFlags, k *kafkaLoadFlags
 			topics = append(topics, k.requestTopic)
 		}
 		if k.brokers == "" {
-			c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(int32(k.partitions), topics...))
+			addrs, stop, err := inProcessKafka(int32(k.partitions), topics...)
 			if err != nil {
 				return nil, fmt.Errorf("starting the in-process Kafka: %w", err)
 			}
-			defer c.Close()
-			brokers, res.Brokers = c.ListenAddrs(), "in-process (kfake)"
+			defer stop()
+			brokers, res.Brokers = addrs, "in-process (kfake)"
 		} else {
 			for b := range strings.SplitSeq(k.brokers, ",") {
 				if b = strings.TrimSpace(b); b != "" {

@@ -156,6 +156,23 @@ func TestLoadtestKafkaUsage(t *testing.T) {
 
 // TestLoadtestKafkaStopsOnCancel: cancelling the run (Ctrl-C) returns promptly and stops
 // every goroutine, also with messages in flight.
+// TestLoadtestKafkaNeedsBrokersWithoutKfake: a build without -tags kfake has no in-process
+// Kafka, so the modes that need one ask for --kafka-brokers and name the tag; the webhook
+// publisher alone needs no Kafka.
+func TestLoadtestKafkaNeedsBrokersWithoutKfake(t *testing.T) {
+	saved := inProcessKafka
+	inProcessKafka = nil
+	defer func() { inProcessKafka = saved }()
+	for _, args := range [][]string{{"--kafka"}, {"--publisher", "kafka"}, {"--kafka", "--publisher", "webhook"}} {
+		code, _, errb := runWithEnv(context.Background(), nil, append([]string{"loadtest"}, args...)...)
+		if want := "--kafka-brokers: none given, and kfake support not compiled in (opt-in: rebuild with -tags kfake)"; code != 2 || !strings.Contains(errb.String(), want) {
+			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", args, code, errb.String(), want)
+		}
+	}
+	res := runKafkaLoad(t, 0, "--publisher", "webhook", "--requests", "20", "--concurrency", "4")
+	checkAllDelivered(t, res, 20)
+}
+
 func TestLoadtestKafkaStopsOnCancel(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

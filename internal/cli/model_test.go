@@ -122,8 +122,8 @@ func TestAnalyze(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 300 {
-			t.Errorf("plot: %v", err)
+		if img, err := png.Decode(f); err != nil || img.Bounds().Dx() != 576 || img.Bounds().Dy() != 384 {
+			t.Errorf("plot: %v, want a 576×384 PNG", err)
 		}
 	}
 	code, out, _ = run(t, "", "analyze", "--model", "v4.1")

@@ -1,0 +1,5 @@
+//go:build kfake && !nokafka
+
+package buildinfo
+
+const kfake = true
