@@ -185,8 +185,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.RateLimitWindow = p.duration("MFN_RATE_LIMIT_WINDOW", 60*time.Second, time.Second, 24*time.Hour)
 	c.RateLimitRoutes = parseRouteLimits(p, getenv("MFN_RATE_LIMIT_ROUTES"))
 	c.RateLimitRedisURL = strings.TrimSpace(getenv("MFN_RATE_LIMIT_REDIS_URL"))
-	if c.RateLimitRedisURL != "" && !strings.HasPrefix(c.RateLimitRedisURL, "redis://") && !strings.HasPrefix(c.RateLimitRedisURL, "rediss://") && !strings.HasPrefix(c.RateLimitRedisURL, "unix://") {
-		p.addf("MFN_RATE_LIMIT_REDIS_URL=%q is not allowed (want redis://[user:password@]host:port[/db], rediss:// for TLS, or unix://)", redactURL(c.RateLimitRedisURL))
+	if c.RateLimitRedisURL != "" {
+		if _, err := parseRedisURL(c.RateLimitRedisURL); err != nil {
+			p.addf("MFN_RATE_LIMIT_REDIS_URL=%q is not allowed: %v", redactURL(c.RateLimitRedisURL), err)
+		}
 	}
 	if c.RateLimitRedisURL != "" && !buildinfo.Has("redis") {
 		p.addf("MFN_RATE_LIMIT_REDIS_URL is set, but %v (or unset it: per-replica limits)", buildinfo.Missing("redis"))
@@ -326,7 +328,17 @@ func parsePrefixes(p *problems, name, v string) []netip.Prefix {
 
 // redactURL hides the password of a URL for messages.
 func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
+	u, err := url.Parse(s)
+	if err != nil { // unparseable: hide whatever could be user information
+		if at := strings.LastIndex(s, "@"); at >= 0 {
+			if i := strings.Index(s, "://"); i >= 0 && i < at {
+				return s[:i+3] + "xxxxx" + s[at:]
+			}
+			return "xxxxx" + s[at:]
+		}
+		return s
+	}
+	if u.User != nil {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 			return u.String()

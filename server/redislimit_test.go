@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,9 +15,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
+// redisServer is a redis-server process of a test.
+type redisServer struct {
+	port int
+	cmd  *exec.Cmd
+	stop func()
+}
+
 // startRedis runs Debian's redis-server on a free loopback port, without persistence. It
 // skips without the binary, except in CI (.ci/steps/17-redis.sh installs it), where that fails.
-func startRedis(t *testing.T) (url string, stop func()) {
+func startRedis(t testing.TB) (url string, stop func()) {
+	t.Helper()
+	r := startRedisServer(t)
+	return fmt.Sprintf("redis://127.0.0.1:%d/0", r.port), r.stop
+}
+
+// startRedisServer starts redis-server with extra arguments; "%d" in them is the port, and
+// when one of them contains it the server listens there (for --tls-port) and not in plain text.
+func startRedisServer(t testing.TB, extra ...string) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -31,19 +47,27 @@ func startRedis(t *testing.T) (url string, stop func()) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	args := []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	for _, a := range extra {
+		if strings.Contains(a, "%d") {
+			args[1], a = "0", fmt.Sprintf(a, port)
+		}
+		args = append(args, a)
+	}
+	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	r := &redisServer{port: port, cmd: cmd}
 	stopped := false
-	stop = func() {
+	r.stop = func() {
 		if !stopped {
 			stopped = true
 			cmd.Process.Kill()
 			cmd.Wait()
 		}
 	}
-	t.Cleanup(stop)
+	t.Cleanup(r.stop)
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err == nil {
@@ -55,7 +79,7 @@ func startRedis(t *testing.T) (url string, stop func()) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return fmt.Sprintf("redis://127.0.0.1:%d/0", port), stop
+	return r
 }
 
 func redisEnv(url, fail string) map[string]string {
@@ -72,7 +96,7 @@ func TestRedisLimiterSharedAcrossReplicas(t *testing.T) {
 	url, _ := startRedis(t)
 	a, _ := testApp(t, redisEnv(url, "open"))
 	b, _ := testApp(t, redisEnv(url, "open"))
-	allowed := 0
+	var codes []int
 	for i := 0; i < 12; i++ {
 		h := a.Handler()
 		if i%2 == 1 {
@@ -81,7 +105,6 @@ func TestRedisLimiterSharedAcrossReplicas(t *testing.T) {
 		rec := call(h, "POST", "/nernst", nernstBody, "X-API-Key", devAPIKey)
 		switch rec.Code {
 		case 200:
-			allowed++
 		case 429:
 			if rec.Header().Get("Retry-After") == "" {
 				t.Error("429 without Retry-After")
@@ -89,9 +112,15 @@ func TestRedisLimiterSharedAcrossReplicas(t *testing.T) {
 		default:
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
+		codes = append(codes, rec.Code)
 	}
-	if allowed != 6 {
-		t.Errorf("two replicas allowed %d of 12 requests, want the shared 6", allowed)
+	if want := []int{200, 200, 200, 200, 200, 200, 429, 429, 429, 429, 429, 429}; !slices.Equal(codes, want) {
+		t.Errorf("two replicas answered %v, want the shared 6 allowed, then refused", codes)
+	}
+	for _, app := range []*App{a, b} {
+		if n := testutil.ToFloat64(app.redisLimiter.errors); n != 0 {
+			t.Errorf("%v backend errors: the decisions must come from Redis, not the fallback", n)
+		}
 	}
 	// Another key has its own budget.
 	if rec := call(a.Handler(), "POST", "/nernst", nernstBody, "X-Forwarded-For", "1.2.3.4"); rec.Code != 200 && rec.Code != 401 {
@@ -103,7 +132,7 @@ func TestRedisLimiterSharedAcrossReplicas(t *testing.T) {
 // failing closed, everything limited is refused with 429. Errors are counted.
 func TestRedisLimiterWhenRedisGoesAway(t *testing.T) {
 	url, stop := startRedis(t)
-	open, _ := testApp(t, redisEnv(url, "open"))
+	open, openLogs := testApp(t, redisEnv(url, "open"))
 	closed, _ := testApp(t, redisEnv(url, "closed"))
 	if rec := call(open.Handler(), "POST", "/nernst", nernstBody, "X-API-Key", devAPIKey); rec.Code != 200 {
 		t.Fatalf("with Redis up: %d", rec.Code)
@@ -122,6 +151,10 @@ func TestRedisLimiterWhenRedisGoesAway(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(open.redisLimiter.errors); n < 8 {
 		t.Errorf("mfn_rate_limit_backend_errors_total = %v after 8 failed decisions", n)
+	}
+	// The warning is logged at most once a second, not once per request.
+	if n := strings.Count(openLogs.String(), "rate limiter: Redis unavailable"); n < 1 || n >= 8 {
+		t.Errorf("%d warnings for 8 failed decisions, want 1 a second", n)
 	}
 }
 
