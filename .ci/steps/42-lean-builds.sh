@@ -11,14 +11,15 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 lean_tags=$(sh scripts/build.sh tags lean)
 
-# Size bars in bytes. Lean linux/arm64: the bar, 15 MiB. The others are regression
-# ceilings above today's sizes: the 25 MB for the full build is NOT met with
-# Kafka, Parquet, OpenTelemetry, gRPC, Redis, S3 and plots all in (ADR 0031 gives the costs).
+# Size bars in bytes. Lean linux/arm64: the bar, 15 MB. The others are regression
+# ceilings ~5 % above today's sizes (lean amd64 14.6 MB, full arm64 26.9 MB, full amd64
+# 29.4 MB): the 25 MB for the full build is NOT met with Kafka, Parquet,
+# OpenTelemetry, gRPC, Redis, S3 and plots all in (ADR 0031, "Session 5" gives the costs).
 declare -A max=(
-  [lean-arm64]=15728640  # 15 MiB
-  [lean-amd64]=17825792  # 17 MiB
-  [full-arm64]=62914560  # 60 MiB
-  [full-amd64]=68157440  # 65 MiB
+  [lean-arm64]=15000000
+  [lean-amd64]=15500000
+  [full-arm64]=28000000
+  [full-amd64]=31000000
 )
 fail=0
 for edition in lean full; do
@@ -63,7 +64,7 @@ echo "-- OCI images"
 for edition in full lean; do
   go run ./deploy/image --amd64 "$out/mfn-$edition-linux-amd64" --arm64 "$out/mfn-$edition-linux-arm64" \
     --tag "mycelium-fractal-net:4.1.0-go-$edition" --out "$out/image-$edition"
-  # Compressed bytes per architecture: lean 8 MB, full 25 MB.
-  bound=8000000; [ "$edition" = full ] && bound=25000000
+  # Compressed bytes per architecture (today lean 5.7/6.2 MB, full 11.0/12.0 MB arm64/amd64).
+  bound=7000000; [ "$edition" = full ] && bound=13000000
   MFN_IMAGE_LAYOUT="$out/image-$edition" MFN_IMAGE_MAX_BYTES=$bound go test -count=1 -v -run 'TestImage$' ./deploy/image | grep -E 'compressed|^(ok|FAIL|---)'
 done
