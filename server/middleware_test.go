@@ -228,12 +228,21 @@ func TestFullQueueAnswers503(t *testing.T) {
 	app, _ := testApp(t, map[string]string{"MFN_WORKERS": "1", "MFN_QUEUE_SIZE": "0"})
 	block := make(chan struct{})
 	started := make(chan struct{})
+	// With no queue a job is taken only by a worker already waiting for one, and the worker
+	// may not be there yet: retry until the blocking job runs.
 	go func() {
-		_, _ = Run(context.Background(), app.pool, func(context.Context) (int, error) {
-			close(started)
-			<-block
-			return 0, nil
-		})
+		for {
+			_, _ = Run(context.Background(), app.pool, func(context.Context) (int, error) {
+				close(started)
+				<-block
+				return 0, nil
+			})
+			select {
+			case <-started:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
 	}()
 	<-started
 	rec := call(app.Handler(), "POST", "/simulate", `{"grid_size":8,"steps":1}`)
