@@ -195,11 +195,15 @@ func TestPublisherCrashRecovery(t *testing.T) {
 	publishRange(t, p, 0, 50)
 	crash(p)
 
-	up := &fakeSink{}
+	// The target holds the first delivery until the spool depth has been read: the new
+	// publisher starts sending at once, and could otherwise have emptied the spool already.
+	gate := make(chan struct{})
+	up := &fakeSink{fail: func(int, []Message) error { <-gate; return nil }}
 	p = newTestPublisher(t, up, testOptions(dir), nil, nil)
 	if h := p.Health(); h.SpoolDepth != 50 {
 		t.Errorf("spool depth after restart %d, want 50", h.SpoolDepth)
 	}
+	close(gate)
 	publishRange(t, p, 50, 60)
 	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)
