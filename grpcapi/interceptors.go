@@ -29,6 +29,20 @@ type callState struct {
 
 type callKey struct{}
 
+// callCtx is the call's context carrying its state: one allocation where
+// context.WithValue and the state would be two.
+type callCtx struct {
+	context.Context
+	c callState
+}
+
+func (x *callCtx) Value(key any) any {
+	if key == (callKey{}) {
+		return &x.c
+	}
+	return x.Context.Value(key)
+}
+
 // callOf returns the call's state (an empty one outside the interceptors).
 func callOf(ctx context.Context) *callState {
 	if c, ok := ctx.Value(callKey{}).(*callState); ok {
@@ -87,8 +101,8 @@ type rules struct {
 // begin starts a call: its request ID (the caller's x-request-id when sane, else a new
 // UUID), sent back in the response header; then the key check and the rate limit.
 func (ru *rules) begin(ctx context.Context, fullMethod string) (context.Context, *callState, error) {
-	c := &callState{method: fullMethod, requestID: server.RequestID(first(ctx, "x-request-id")), peer: peerIP(ctx)}
-	ctx = context.WithValue(ctx, callKey{}, c)
+	cc := &callCtx{Context: ctx, c: callState{method: fullMethod, requestID: server.RequestID(first(ctx, "x-request-id")), peer: peerIP(ctx)}}
+	ctx, c := cc, &cc.c
 	_ = grpc.SetHeader(ctx, metadata.MD{"x-request-id": {c.requestID}})
 	mi := infoOf(fullMethod)
 	if mi.public {
