@@ -17,8 +17,24 @@ func (j *body) key(k string) {
 	if len(j.b) > 1 {
 		j.b = append(j.b, ',')
 	}
-	j.b = strconv.AppendQuote(j.b, k)
+	if plainKey(k) { // the field names: written as they are, as AppendQuote would
+		j.b = append(append(append(j.b, '"'), k...), '"')
+	} else {
+		j.b = strconv.AppendQuote(j.b, k)
+	}
 	j.b = append(j.b, ':')
+}
+
+// plainKey reports whether k is made of letters, digits and underscores only, which JSON
+// writes without escapes.
+func plainKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // appendFloat writes v so that it parses back to the same float64; NaN and ±Inf, which JSON

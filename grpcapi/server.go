@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/grpc"
@@ -46,6 +45,9 @@ const (
 	flowWindow = 1 << 20
 )
 
+// handlingBuckets are grpc_server_handling_seconds' buckets: 1 ms to 30 s.
+var handlingBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
 // Server is the gRPC server of a service.
 type Server struct {
 	t      *server.Transport
@@ -64,15 +66,14 @@ type Server struct {
 // MFN_TLS_CERT_FILE, the connection is TLS with the certificate REST reloads.
 func New(t *server.Transport) (*Server, error) {
 	cfg := t.Config()
-	ru := &rules{t: t, log: t.Logger()}
-	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
-		grpcprom.WithHistogramBuckets([]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30})))
+	metrics := newServerMetrics(handlingBuckets)
 	if err := t.Metrics().Registry().Register(metrics); err != nil {
 		return nil, fmt.Errorf("registering the gRPC metrics: %w", err)
 	}
+	ru := &rules{t: t, log: t.Logger(), m: metrics}
 	opts := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(metrics.UnaryServerInterceptor(), ru.unary),
-		grpc.ChainStreamInterceptor(metrics.StreamServerInterceptor(), ru.stream),
+		grpc.UnaryInterceptor(ru.unary),
+		grpc.StreamInterceptor(ru.stream),
 		grpc.MaxRecvMsgSize(int(cfg.MaxBodyBytes)),
 		grpc.MaxSendMsgSize(maxSendBytes),
 		grpc.MaxConcurrentStreams(maxStreamsPerConn),
@@ -81,6 +82,11 @@ func New(t *server.Transport) (*Server, error) {
 		// Calls run on a few reused goroutines rather than a new one each (whose stack grows
 		// anew every call); when all are busy, a call still gets its own.
 		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
+		// A connection takes a write buffer from a shared pool for each flush instead of
+		// holding its own 32 KiB: less memory per idle connection, and the buffers in use stay
+		// warm in the cache; it cost ~2.5–3 µs less server CPU per small call in interleaved runs
+		// (docs/performance.md, "gRPC beside REST").
+		grpc.SharedWriteBuffer(true),
 	}
 	// Without an exporter there are no spans to make (REST's tracing middleware steps aside
 	// likewise); the stats handler would cost every call for nothing.
@@ -95,7 +101,7 @@ func New(t *server.Transport) (*Server, error) {
 	mfnv1.RegisterMfnServiceServer(s.grpc, &service{t: t})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
-	metrics.InitializeMetrics(s.grpc)
+	metrics.initialize(s.grpc)
 	s.setHealth()
 	s.polled.Add(1)
 	go s.pollReadiness()

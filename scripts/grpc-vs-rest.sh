@@ -9,6 +9,8 @@
 #   GRPC_CLIENT=grpc-go  the load generator's gRPC client (default: mfn loadtest's, raw)
 #   CALLS=N            instead of slices, N calls of each transport and endpoint (--requests N):
 #                      the CPU seconds the load generator and the server spent per call
+#   SIM_BODY=JSON      the simulate request instead of 64×64×64, e.g. '{"seed":42,"grid_size":8,"steps":1}':
+#                      a simulation of a few µs, so that the transports' own CPU per call shows
 # Prints one line per slice: round transport endpoint requests seconds req/s p50_ms p99_ms
 # errors client_cpu_ms/req server_cpu_ms/req; then, per endpoint, the totals and the median of
 # the rounds' gRPC/REST throughput ratios.
@@ -42,6 +44,7 @@ one() {
   local args=(--url http://127.0.0.1:18090) s0 s1
   [[ $1 == gRPC ]] && args=(--grpc --url 127.0.0.1:18091 ${GRPC_CLIENT:+--grpc-client "$GRPC_CLIENT"})
   if [[ -n ${CALLS:-} ]]; then args+=(--requests "$CALLS" --duration 10m); else args+=(--duration "$slice"); fi
+  if [[ $2 == simulate && -n ${SIM_BODY:-} ]]; then args+=(--body "$SIM_BODY"); fi
   s0=$(srv_cpu)
   /usr/bin/time -f '%U %S' -o "$out.t" "${cli_pin[@]}" "$bin" loadtest "${args[@]}" --endpoint "/$2" --concurrency 4 --format json >"$out"
   s1=$(srv_cpu)

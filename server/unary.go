@@ -53,6 +53,18 @@ type simService struct {
 // answer as values and as the REST JSON object (unterminated, as newObject builds it); an
 // error is what REST answers with (writeError).
 func (d simService) simulate(ctx context.Context, req simulateRequest, p field.LegacyParams) (SimulateResult, *object, error) {
+	return d.run(ctx, req, p, true)
+}
+
+// simulateValues is simulate for a transport that encodes the values itself: the REST JSON
+// object is built only when something needs it — publishing, or a non-finite value, which
+// it refuses with REST's error.
+func (d simService) simulateValues(ctx context.Context, req simulateRequest, p field.LegacyParams) (SimulateResult, error) {
+	res, _, err := d.run(ctx, req, p, d.hub != nil)
+	return res, err
+}
+
+func (d simService) run(ctx context.Context, req simulateRequest, p field.LegacyParams, wantJSON bool) (SimulateResult, *object, error) {
 	if req.Model.IsGM() {
 		return d.simulateGM(ctx, req)
 	}
@@ -67,11 +79,28 @@ func (d simService) simulate(ctx context.Context, req simulateRequest, p field.L
 	d.m.growthEvents.Add(float64(res.GrowthEvents))
 	out := SimulateResult{GrowthEvents: res.GrowthEvents, PotMin: res.PotMin, PotMax: res.PotMax, PotMean: res.PotMean,
 		PotStd: res.PotStd, FractalDimension: res.FractalDimension}
-	o := newObject().int("growth_events", res.GrowthEvents).
-		float("pot_min_mV", res.PotMin).float("pot_max_mV", res.PotMax).
-		float("pot_mean_mV", res.PotMean).float("pot_std_mV", res.PotStd).
-		float("fractal_dimension", res.FractalDimension)
-	return d.finish(ctx, req, out, o)
+	if !wantJSON && finite(out.PotMin, out.PotMax, out.PotMean, out.PotStd, out.FractalDimension) {
+		return out, nil, nil
+	}
+	return d.finish(ctx, req, out, simulateObject(out))
+}
+
+// simulateObject is the v4.1 /simulate answer as REST's JSON object.
+func simulateObject(r SimulateResult) *object {
+	return newObject().int("growth_events", r.GrowthEvents).
+		float("pot_min_mV", r.PotMin).float("pot_max_mV", r.PotMax).
+		float("pot_mean_mV", r.PotMean).float("pot_std_mV", r.PotStd).
+		float("fractal_dimension", r.FractalDimension)
+}
+
+// finite reports whether every v is a finite number (what a JSON object can carry).
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // finish refuses an answer that JSON cannot carry (a non-finite value: 500, as the reference)
@@ -155,12 +184,17 @@ func (t *Transport) Simulate(ctx context.Context, body []byte, info CallInfo) (S
 	if err != nil {
 		return SimulateResult{}, err
 	}
-	res, _, err := t.sim.simulate(ctx, req, p)
-	return res, err
+	return t.sim.simulateValues(ctx, req, p)
 }
 
-// Nernst is POST /nernst called directly (as Simulate): the potential in mV.
+// Nernst is POST /nernst called directly (as Simulate): the potential in mV. The common body
+// takes REST's one-pass reader (parseNernstFast), anything else the general form.
 func (t *Transport) Nernst(ctx context.Context, body []byte, info CallInfo) (float64, error) {
+	if int64(len(body)) <= t.cfg.MaxBodyBytes {
+		if in, ok := parseNernstFast(body); ok {
+			return nernstPotential(in)
+		}
+	}
 	_, cancel, f, err := t.direct(ctx, "/nernst", body, info)
 	if err != nil {
 		return 0, err
