@@ -82,11 +82,8 @@ func New(t *server.Transport) (*Server, error) {
 		// Calls run on a few reused goroutines rather than a new one each (whose stack grows
 		// anew every call); when all are busy, a call still gets its own.
 		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
-		// A connection takes a write buffer from a shared pool for each flush instead of
-		// holding its own 32 KiB: less memory per idle connection, and the buffers in use stay
-		// warm in the cache; it cost ~2.5–3 µs less server CPU per small call in interleaved runs
-		// (docs/performance.md, "gRPC beside REST").
-		grpc.SharedWriteBuffer(true),
+		// (grpc-go v1.85 shares the connections' write buffers by default: the
+		// deprecated SharedWriteBuffer option would change nothing.)
 	}
 	// Without an exporter there are no spans to make (REST's tracing middleware steps aside
 	// likewise); the stats handler would cost every call for nothing.
