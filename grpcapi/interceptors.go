@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -89,13 +88,10 @@ func infoOf(fullMethod string) methodInfo {
 }
 
 // rules are the service's rules for one call, in the order REST applies them: request ID,
-// recovery and access log outermost, then the API key, then the rate limit. The standard
-// gRPC metrics (m) count the call around them, as the provider's interceptor did when it was
-// chained before them: one interceptor instead of two saves grpc-go's per-call chaining.
+// recovery and access log outermost, then the API key, then the rate limit.
 type rules struct {
 	t   *server.Transport
 	log *slog.Logger
-	m   *serverMetrics
 }
 
 // begin starts a call: its request ID (the caller's x-request-id when sane, else a new
@@ -144,23 +140,8 @@ func (ru *rules) end(ctx context.Context, c *callState, start time.Time, err *er
 	ru.log.LogAttrs(ctx, level, "request completed", attrs...)
 }
 
-// unary is the interceptor of unary calls: the metrics (the call started, its request
-// received; its response sent unless it failed; handled by code, and its handling time)
-// around the rules.
-func (ru *rules) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+func (ru *rules) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
 	start := time.Now()
-	ms := ru.m.series(info.FullMethod, string(grpcprom.Unary))
-	ms.started.Inc()
-	ms.received.Inc()
-	resp, err := ru.unaryRules(ctx, req, info, h, start)
-	if err == nil {
-		ms.sent.Inc()
-	}
-	ms.done(err, start)
-	return resp, err
-}
-
-func (ru *rules) unaryRules(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler, start time.Time) (resp any, err error) {
 	ctx, c, err := ru.begin(ctx, info.FullMethod)
 	defer ru.end(ctx, c, start, &err)
 	if err != nil {
@@ -169,18 +150,8 @@ func (ru *rules) unaryRules(ctx context.Context, req any, info *grpc.UnaryServer
 	return h(ctx, req)
 }
 
-// stream is the interceptor of streams: the metrics (each message counted as it is received
-// or sent) around the rules.
-func (ru *rules) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+func (ru *rules) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) (err error) {
 	start := time.Now()
-	ms := ru.m.series(info.FullMethod, grpcType(info.IsClientStream, info.IsServerStream))
-	ms.started.Inc()
-	err := ru.streamRules(srv, &countedStream{ServerStream: ss, ms: ms}, info, h, start)
-	ms.done(err, start)
-	return err
-}
-
-func (ru *rules) streamRules(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler, start time.Time) (err error) {
 	ctx, c, err := ru.begin(ss.Context(), info.FullMethod)
 	defer ru.end(ctx, c, start, &err)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/grpc"
@@ -45,9 +46,6 @@ const (
 	flowWindow = 1 << 20
 )
 
-// handlingBuckets are grpc_server_handling_seconds' buckets: 1 ms to 30 s.
-var handlingBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
-
 // Server is the gRPC server of a service.
 type Server struct {
 	t      *server.Transport
@@ -66,14 +64,15 @@ type Server struct {
 // MFN_TLS_CERT_FILE, the connection is TLS with the certificate REST reloads.
 func New(t *server.Transport) (*Server, error) {
 	cfg := t.Config()
-	metrics := newServerMetrics(handlingBuckets)
+	ru := &rules{t: t, log: t.Logger()}
+	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
+		grpcprom.WithHistogramBuckets([]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30})))
 	if err := t.Metrics().Registry().Register(metrics); err != nil {
 		return nil, fmt.Errorf("registering the gRPC metrics: %w", err)
 	}
-	ru := &rules{t: t, log: t.Logger(), m: metrics}
 	opts := []grpc.ServerOption{
-		grpc.UnaryInterceptor(ru.unary),
-		grpc.StreamInterceptor(ru.stream),
+		grpc.ChainUnaryInterceptor(metrics.UnaryServerInterceptor(), ru.unary),
+		grpc.ChainStreamInterceptor(metrics.StreamServerInterceptor(), ru.stream),
 		grpc.MaxRecvMsgSize(int(cfg.MaxBodyBytes)),
 		grpc.MaxSendMsgSize(maxSendBytes),
 		grpc.MaxConcurrentStreams(maxStreamsPerConn),
@@ -98,7 +97,7 @@ func New(t *server.Transport) (*Server, error) {
 	mfnv1.RegisterMfnServiceServer(s.grpc, &service{t: t})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
-	metrics.initialize(s.grpc)
+	metrics.InitializeMetrics(s.grpc)
 	s.setHealth()
 	s.polled.Add(1)
 	go s.pollReadiness()
