@@ -104,7 +104,13 @@ func runShardedDataset(ctx context.Context, env *Env, plan *dataset.Plan, o shar
 	remote := blobstore.IsURL(dirURL)
 	var journal string
 	if remote {
-		work := filepath.Join(os.TempDir(), "mfn-dataset", runID[:16])
+		// A directory of the shard's own: shards of one run on one machine each remove theirs
+		// when done, which a shared one would let a finished shard do under a starting one.
+		leaf := runID[:16]
+		if o.shard != nil {
+			leaf += fmt.Sprintf("-%d-of-%d", o.shard.Index, o.shard.Count)
+		}
+		work := filepath.Join(os.TempDir(), "mfn-dataset", leaf)
 		if err := os.MkdirAll(work, 0o755); err != nil {
 			return err
 		}
@@ -241,7 +247,7 @@ func runShardedDataset(ctx context.Context, env *Env, plan *dataset.Plan, o shar
 		if err := cp.Remove(); err != nil {
 			fmt.Fprintf(env.Stderr, "%swarning: could not remove the local journal: %v\n", label, err)
 		}
-		os.Remove(filepath.Dir(journal)) // the run's work directory, once no other shard uses it
+		os.Remove(filepath.Dir(journal)) // the shard's work directory
 	} else {
 		cp.Close() // the local journal was the one just deleted
 	}
