@@ -149,27 +149,33 @@ func TestGracefulStop(t *testing.T) {
 	}
 	inflight := make(chan result, 1)
 	go func() {
-		r, err := client.Simulate(context.Background(), &mfnv1.SimulateRequest{GridSize: ptr[int32](256), Steps: ptr[int32](1000)})
+		r, err := client.Simulate(context.Background(), &mfnv1.SimulateRequest{GridSize: ptr[int32](256), Steps: ptr[int32](1000), Model: ptr("gm")})
 		inflight <- result{r, err}
 	}()
-	time.Sleep(100 * time.Millisecond) // the call is running
+	time.Sleep(100 * time.Millisecond) // the call is running (gm at 256×1000 takes ~0.4 s)
 	start := time.Now()
 	cancel()
 	r := <-inflight
-	if r.err != nil || r.r.GrowthEvents == 0 {
+	if r.err != nil || r.r.GetPotStdMv() == 0 {
 		t.Errorf("the call in flight: %v %v, want its result", r.r, r.err)
 	}
 	if err := <-served; err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("shutdown took %v", time.Since(start))
+	// gRPC has stopped once App.Serve returns: its listener is closed (GracefulStop closes it
+	// first and returns after the last call); gs.Serve's own return follows at once.
+	if c, err := net.DialTimeout("tcp", gln.Addr().String(), time.Second); err == nil {
+		c.Close()
+		t.Error("App.Serve returned while the gRPC listener still accepted connections")
+	}
 	select {
 	case err := <-gserved:
 		if err != nil {
 			t.Error(err)
 		}
-	default:
-		t.Error("App.Serve returned before gRPC stopped")
+	case <-time.After(5 * time.Second):
+		t.Error("gRPC's Serve did not return after App.Serve")
 	}
 	if _, err := client.Nernst(context.Background(), &mfnv1.NernstRequest{}); codeOf(err) != "Unavailable" {
 		t.Errorf("a call after the stop: %v, want Unavailable", err)
