@@ -169,3 +169,65 @@ func TestPolyfit1UnderflowingSpread(t *testing.T) {
 		t.Errorf("Polyfit1 = %v, %v; want NaN, NaN", s, c)
 	}
 }
+
+// Var sums the squared deviations without materialising them; it must agree bit for bit
+// with the sum of the materialised array (numpy's order) at every length around the split
+// and chunk boundaries, with values of mixed magnitudes and with NaN and infinities.
+func TestVarWithoutTheArray(t *testing.T) {
+	materialised := func(x []float64) float64 {
+		m := Mean(x)
+		d := make([]float64, len(x))
+		for i, v := range x {
+			c := v - m
+			d[i] = c * c
+		}
+		return Sum(d) / float64(len(x))
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	lengths := []int{0, 1, 7, 8, 9, 127, 128, 129, 135, 136, 255, 256, 257, 1000, 4096, 8191, 8192, 8193, 16385, 20000, 65536 + 17}
+	for _, n := range lengths {
+		for trial := range 4 {
+			x := sumData(n)
+			if trial > 0 {
+				for i := range x {
+					x[i] = r.NormFloat64() * math.Pow(10, float64(r.IntN(30)-15))
+				}
+			}
+			if trial == 3 && n > 3 {
+				x[n/3] = math.Inf(1)
+			}
+			got, want := Var(x), materialised(x)
+			if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Errorf("n=%d trial %d: Var %v (%#x), the materialised array's sum %v (%#x)", n, trial, got, math.Float64bits(got), want, math.Float64bits(want))
+			}
+		}
+	}
+	x := sumData(4096)
+	if a := testing.AllocsPerRun(10, func() { _ = Var(x) }); a != 0 {
+		t.Errorf("Var of 4096 values: %v allocations, want 0", a)
+	}
+}
+
+// BenchmarkVar: Var of a 64×64 field against the same sum over a materialised array (the
+// implementation before), in one run.
+func BenchmarkVar(b *testing.B) {
+	x := sumData(4096)
+	b.Run("in-place", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = Var(x)
+		}
+	})
+	b.Run("materialised", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m := Mean(x)
+			d := make([]float64, len(x))
+			for i, v := range x {
+				c := v - m
+				d[i] = c * c
+			}
+			_ = Sum(d) / float64(len(x))
+		}
+	})
+}

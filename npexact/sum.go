@@ -49,10 +49,31 @@ func pairwise(a []float64) float64 {
 		}
 		return res
 	default:
-		m := n / 2
-		m -= m % 8
+		m := half(n)
 		return pairwise(a[:m]) + pairwise(a[m:])
 	}
+}
+
+// half is where pairwise splits n > 128 values: half of them, rounded down to a multiple of 8.
+func half(n int) int {
+	m := n / 2
+	return m - m%8
+}
+
+// pairwiseSqDev is pairwise over the squared deviations (v - mean)², each computed and rounded
+// as numpy's var computes the array it then sums, without that array: the split is
+// pairwise's, and each block of at most 128 deviations is summed from a buffer on the stack.
+func pairwiseSqDev(a []float64, mean float64) float64 {
+	if n := len(a); n > 128 {
+		m := half(n)
+		return pairwiseSqDev(a[:m], mean) + pairwiseSqDev(a[m:], mean)
+	}
+	var d [128]float64
+	for i, v := range a {
+		c := v - mean
+		d[i] = c * c
+	}
+	return pairwise(d[:len(a)])
 }
 
 // Mean is np.mean: Sum / n. The mean of an empty array is NaN, as in numpy.
@@ -63,12 +84,11 @@ func Mean(x []float64) float64 {
 // Var is np.var (ddof = 0): the mean of the squared deviations from Mean.
 func Var(x []float64) float64 {
 	m := Mean(x)
-	d := make([]float64, len(x))
-	for i, v := range x {
-		c := v - m
-		d[i] = c * c
+	acc := 0.0 // Sum's chunking, over the squared deviations
+	for lo := 0; lo < len(x); lo += bufSize {
+		acc += pairwiseSqDev(x[lo:min(lo+bufSize, len(x))], m)
 	}
-	return Sum(d) / float64(len(x))
+	return acc / float64(len(x))
 }
 
 // Std is np.std (ddof = 0): the square root of Var.
