@@ -85,6 +85,22 @@ type LegacyResult struct {
 	// reference's legacy function computes but does not report them.
 	TuringActivations int
 	ClampingEvents    int
+
+	k *kernel // the run's buffers, until Release
+}
+
+// Release gives the run's buffers back for the next run to reuse (sparing the garbage
+// collector); r.Field is nil afterwards. A caller that keeps Field must not call it.
+func (r *LegacyResult) Release() {
+	if r.k == nil {
+		return
+	}
+	r.k.v.release()
+	if r.k.act.cur != nil {
+		r.k.act.release()
+		r.k.inh.release()
+	}
+	r.k, r.Field = nil, nil
 }
 
 // SimulateLegacy runs simulate_mycelium_field(g, …): it draws from g exactly as the reference
@@ -126,7 +142,7 @@ func SimulateLegacyFrames(g *rng.Generator, p LegacyParams, frame Frame) (*Legac
 		return nil, err
 	}
 	return &LegacyResult{N: n, Field: k.v.cur, GrowthEvents: len(st.spikes), Spikes: st.spikes,
-		TuringActivations: st.total.activations, ClampingEvents: st.total.clamped}, nil
+		TuringActivations: st.total.activations, ClampingEvents: st.total.clamped, k: k}, nil
 }
 
 func intRange(name string, v, lo, hi int, msg string) error {

@@ -240,7 +240,34 @@ type grid struct {
 	cur, next []float64
 }
 
-func newGrid(n int) grid { return grid{make([]float64, n*n), make([]float64, n*n)} }
+func newGrid(n int) grid { return grid{gridBuf(n * n), gridBuf(n * n)} }
+
+// release gives the grid's buffers back for reuse; the grid must not be used after it.
+func (g *grid) release() {
+	putGridBuf(g.cur)
+	putGridBuf(g.next)
+	g.cur, g.next = nil, nil
+}
+
+// gridBufs recycles the buffers of released runs (LegacyResult.Release): at 64×64 the
+// service's /simulate allocated 64 KiB per call for its field, most of the garbage it made.
+var gridBufs sync.Pool // of *[]float64
+
+// gridBuf is a zeroed buffer of size values, reused when one large enough was released.
+func gridBuf(size int) []float64 {
+	if p, _ := gridBufs.Get().(*[]float64); p != nil && cap(*p) >= size {
+		b := (*p)[:size]
+		clear(b) // as make's: no run may see another's values
+		return b
+	}
+	return make([]float64, size)
+}
+
+func putGridBuf(b []float64) {
+	if cap(b) > 0 {
+		gridBufs.Put(&b)
+	}
+}
 
 func (g *grid) swap() { g.cur, g.next = g.next, g.cur }
 

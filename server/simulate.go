@@ -115,6 +115,7 @@ func simulate(ctx context.Context, tracer trace.Tracer, seed uint64, p field.Leg
 	if err != nil {
 		return simulateResult{}, err
 	}
+	defer sim.Release() // nothing below keeps the field
 	res := simulateResult{GrowthEvents: sim.GrowthEvents}
 	lo, hi := npexact.MinMax(sim.Field)
 	res.PotMin, res.PotMax = lo*1000, hi*1000
