@@ -65,6 +65,7 @@ func simulateLegacy(st []uint64, p field.LegacyParams, out []float64) (int, erro
 		return 0, err
 	}
 	copy(out, r.Field)
+	r.Release() // copied out: the next call reuses the grids (a Python loop of calls makes no garbage of them)
 	stateTo(st, g.State())
 	return r.GrowthEvents, nil
 }
