@@ -67,6 +67,19 @@ func pixels(img image.Image, want drawing.Color, tol int) []image.Point {
 	return out
 }
 
+// checkCurveSpans fails unless the curve's pixels reach at least half the plot's columns
+// (the curve is drawn across its whole λ range, not missing or cut short).
+func checkCurveSpans(t *testing.T, curve []image.Point) {
+	t.Helper()
+	cols := map[int]bool{}
+	for _, p := range curve {
+		cols[p.X] = true
+	}
+	if len(cols) < plotWidth/2 {
+		t.Errorf("the curve's colour is in %d columns, want ≥ %d (curve missing?)", len(cols), plotWidth/2)
+	}
+}
+
 // curvePixels are the points of img in the curve's blue, also where antialiasing blended it
 // with the white background or the grey zero line beneath (nothing else in the plot is blue).
 func curvePixels(img image.Image) []image.Point {
@@ -99,13 +112,7 @@ func TestDispersionPlotDrawsCurveModesZeroAndFastest(t *testing.T) {
 	}
 	// The curve: its colour across most of the width (the legend's sample alone is 24 pixels).
 	curve := curvePixels(img)
-	cols := map[int]bool{}
-	for _, p := range curve {
-		cols[p.X] = true
-	}
-	if len(cols) < plotWidth/2 {
-		t.Errorf("the curve's colour is in %d columns, want ≥ %d (curve missing?)", len(cols), plotWidth/2)
-	}
+	checkCurveSpans(t, curve)
 	// The fastest mode: a red dot on the curve, besides the legend's red dot far to its right
 	// (spots' fastest q² is a fifth of the plotted range).
 	red := pixels(img, fastestColor, 20)
@@ -191,13 +198,7 @@ func TestDispersionPlotWithoutGrowingModes(t *testing.T) {
 	if red := pixels(img, fastestColor, 20); len(red) != 0 {
 		t.Errorf("%d fastest-mode pixels in a plot without growing modes", len(red))
 	}
-	cols := map[int]bool{}
-	for _, p := range curvePixels(img) {
-		cols[p.X] = true
-	}
-	if len(cols) < plotWidth/2 {
-		t.Errorf("the curve's colour is in %d columns, want ≥ %d", len(cols), plotWidth/2)
-	}
+	checkCurveSpans(t, curvePixels(img))
 }
 
 func TestDispersionPlotFlatCurve(t *testing.T) {
@@ -211,13 +212,7 @@ func TestDispersionPlotFlatCurve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cols := map[int]bool{}
-	for _, p := range curvePixels(img) {
-		cols[p.X] = true
-	}
-	if len(cols) < plotWidth/2 {
-		t.Errorf("the curve's colour is in %d columns, want ≥ %d", len(cols), plotWidth/2)
-	}
+	checkCurveSpans(t, curvePixels(img))
 }
 
 func TestClipCurve(t *testing.T) {
