@@ -6,19 +6,30 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+
+	"mfn/internal/gzdata"
 )
 
-// boxSizesCSV is the reference's own box-size table (spec §9.3): every reachable default
-// combination plus every combination whose interior geomspace values lie within 1e-9 of an
-// integer. There truncation depends on the last ulp of numpy's power/log10, which Go's math
-// package (and even glibc) do not reproduce, so the recorded lists win over computation.
+// boxSizesGzip is the reference's own box-size table (spec §9.3), gzipped (124 KB as text;
+// read it with `zcat npexact/boxsizes.csv.gz`): every reachable default combination plus
+// every combination whose interior geomspace values lie within 1e-9 of an integer. There
+// truncation depends on the last ulp of numpy's power/log10, which Go's math package (and
+// even glibc) do not reproduce, so the recorded lists win over computation.
 //
-//go:embed boxsizes.csv
-var boxSizesCSV string
+//go:embed boxsizes.csv.gz
+var boxSizesGzip []byte
 
 type boxKey struct{ minBox, numScales, maxBox int }
 
-var boxTable = parseBoxTable(boxSizesCSV)
+// boxTable is the table, read on first use.
+var boxTable = sync.OnceValue(func() map[boxKey][]int {
+	csv, err := gzdata.Decompress(boxSizesGzip)
+	if err != nil { // the binary itself is damaged: no box count could be trusted
+		panic("npexact: embedded boxsizes.csv.gz: " + err.Error())
+	}
+	return parseBoxTable(string(csv))
+})
 
 // parseBoxTable reads rows "min_box,num_scales,max_box,sizes,fragile_values" ('#' comments,
 // one header line, sizes space-separated). Malformed rows are skipped.
@@ -82,7 +93,7 @@ func Geomspace(a, b float64, n int) []float64 {
 
 // BoxSizes is np.unique(np.geomspace(minBox, maxBox, numScales).astype(int)): the ascending
 // distinct truncated box sizes. Recorded reference lists are used where present (see
-// boxSizesCSV). numScales ≤ 0 gives an empty list; minBox or maxBox < 1 gives nil (numpy
+// boxSizesGzip). numScales ≤ 0 gives an empty list; minBox or maxBox < 1 gives nil (numpy
 // would raise or produce garbage; callers validate first).
 func BoxSizes(minBox, maxBox, numScales int) []int {
 	if minBox < 1 || maxBox < 1 {
@@ -91,7 +102,7 @@ func BoxSizes(minBox, maxBox, numScales int) []int {
 	if numScales <= 0 {
 		return []int{}
 	}
-	if s, ok := boxTable[boxKey{minBox, numScales, maxBox}]; ok {
+	if s, ok := boxTable()[boxKey{minBox, numScales, maxBox}]; ok {
 		return append([]int(nil), s...)
 	}
 	raw := Geomspace(float64(minBox), float64(maxBox), numScales)

@@ -3,6 +3,7 @@ package npexact
 import (
 	"encoding/json"
 	"math"
+	"mfn/internal/gzdata"
 	"os"
 	"slices"
 	"strconv"
@@ -73,11 +74,16 @@ func TestGeomspace(t *testing.T) {
 // The embedded table is present, and on its robust rows (no value near an integer) the
 // computed path agrees with it without consulting the table.
 func TestBoxTableAndComputedPath(t *testing.T) {
-	if len(boxTable) < 2000 {
-		t.Fatalf("embedded table has %d rows", len(boxTable))
+	table := boxTable()
+	if len(table) < 2000 {
+		t.Fatalf("embedded table has %d rows", len(table))
+	}
+	csv, err := gzdata.Decompress(boxSizesGzip)
+	if err != nil {
+		t.Fatal(err)
 	}
 	robust := 0
-	for _, line := range strings.Split(boxSizesCSV, "\n") {
+	for _, line := range strings.Split(string(csv), "\n") {
 		f := strings.Split(strings.TrimSpace(line), ",")
 		if len(f) != 5 || f[4] != "" {
 			continue
@@ -91,7 +97,7 @@ func TestBoxTableAndComputedPath(t *testing.T) {
 		}
 		slices.Sort(got)
 		got = slices.Compact(got)
-		if want := boxTable[boxKey{a, n, b}]; !slices.Equal(got, want) {
+		if want := table[boxKey{a, n, b}]; !slices.Equal(got, want) {
 			t.Errorf("computed (%d, %d, %d) = %v, table %v", a, b, n, got, want)
 		}
 		robust++

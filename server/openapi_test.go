@@ -5,17 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mfn/internal/gzdata"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-
-	"mfn/api"
 )
 
 func init() {
@@ -24,8 +25,12 @@ func init() {
 
 func loadContract(t *testing.T) *openapi3.T {
 	t.Helper()
+	contract, err := os.ReadFile("../api/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(api.OpenAPI)
+	doc, err := loader.LoadFromData(contract)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +89,32 @@ func TestServedContractIsTheFile(t *testing.T) {
 	}
 	if !strings.HasPrefix(page.Header().Get("Content-Type"), "text/html") {
 		t.Errorf("/docs content type %q", page.Header().Get("Content-Type"))
+	}
+}
+
+// /openapi.json and /docs are embedded gzipped: a client that accepts gzip gets those bytes,
+// one that does not gets the same content plain.
+func TestDocsGzippedOrPlain(t *testing.T) {
+	app, _ := testApp(t, nil)
+	for _, path := range []string{"/openapi.json", "/docs", "/redoc/redoc.js"} {
+		plain := call(app.Handler(), "GET", path, "")
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Accept-Encoding", "br;q=1.0, gzip;q=0.8")
+		zipped := httptest.NewRecorder()
+		app.Handler().ServeHTTP(zipped, req)
+		if plain.Code != 200 || zipped.Code != 200 || plain.Header().Get("Content-Encoding") != "" ||
+			zipped.Header().Get("Content-Encoding") != "gzip" || zipped.Header().Get("Vary") != "Accept-Encoding" {
+			t.Fatalf("%s: status %d/%d, encodings %q/%q, vary %q", path, plain.Code, zipped.Code,
+				plain.Header().Get("Content-Encoding"), zipped.Header().Get("Content-Encoding"), zipped.Header().Get("Vary"))
+		}
+		unzipped, err := gzdata.Decompress(zipped.Body.Bytes())
+		if err != nil || !bytes.Equal(unzipped, plain.Body.Bytes()) || plain.Body.Len() < 3*zipped.Body.Len() {
+			t.Errorf("%s: %v; the gzipped body (%d bytes) must be the plain one (%d bytes) compressed", path, err,
+				zipped.Body.Len(), plain.Body.Len())
+		}
+		if cl := zipped.Header().Get("Content-Length"); cl != strconv.Itoa(zipped.Body.Len()) {
+			t.Errorf("%s: Content-Length %s for %d bytes", path, cl, zipped.Body.Len())
+		}
 	}
 }
 

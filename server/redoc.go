@@ -1,14 +1,13 @@
 package server
 
 import (
-	"bytes"
-	"compress/gzip"
 	_ "embed"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
+
+	"mfn/internal/gzdata"
 )
 
 // /redoc: the contract rendered by ReDoc (redoc 2.5.4 from npm, MIT; its licence and the
@@ -50,13 +49,7 @@ func handleRedoc() http.Handler {
 	})
 }
 
-var redocPlain = sync.OnceValues(func() ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(redocGzip))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
-})
+var redocPlain = gzdata.Lazy("redoc.standalone.js.gz", redocGzip)
 
 // handleRedocBundle serves the bundle: the stored gzip to clients that accept it, otherwise
 // the bundle decompressed once.
@@ -65,20 +58,7 @@ func handleRedocBundle() http.Handler {
 		h := w.Header()
 		h.Set("Content-Type", "text/javascript; charset=utf-8")
 		h.Set("Cache-Control", "public, max-age=86400")
-		h.Add("Vary", "Accept-Encoding")
-		body := redocGzip
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			h.Set("Content-Encoding", "gzip")
-		} else {
-			plain, err := redocPlain()
-			if err != nil {
-				writeError(w, r, err)
-				return
-			}
-			body = plain
-		}
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		_, _ = w.Write(body)
+		writeMaybeGzipped(w, r, redocPlain, redocGzip)
 	})
 }
 

@@ -1,14 +1,16 @@
-// Package docspage renders the /docs page of `mfn serve` from the contract (api/openapi.yaml)
-// into api/docs.html, which the binary embeds. The page is static, so it is rendered here,
+// Package docspage generates, from the contract (api/openapi.yaml), the two files the binary
+// embeds gzipped: the contract as JSON (api/openapi.json.gz, served at /openapi.json) and the
+// /docs page (api/docs.html.gz). The page is static, so it is rendered here,
 // at development time, rather than at start-up: html/template calls methods by name through
 // reflection, and a binary that links it keeps every exported method of every type, which
 // cost the full build ~11 MB (docs/adr/0031-lean-builds-and-image.md).
 //
 // After editing api/openapi.yaml, regenerate with
 //
-//	go test ./api/docspage -run TestPageIsCurrent -update
+//	go test ./api/docspage -run TestGeneratedAreCurrent -update
 //
-// TestPageIsCurrent fails while api/docs.html differs from what Render gives.
+// TestGeneratedAreCurrent fails while api/docs.html.gz or api/openapi.json.gz differs from
+// what Render and ContractJSON give.
 package docspage
 
 import (

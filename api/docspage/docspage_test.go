@@ -8,13 +8,19 @@ import (
 	"testing"
 
 	"mfn/api"
+	"mfn/internal/gzdata"
 )
 
-var update = flag.Bool("update", false, "rewrite api/docs.html from api/openapi.yaml")
+var update = flag.Bool("update", false, "rewrite api/openapi.json.gz and api/docs.html.gz from api/openapi.yaml")
 
-// TestPageIsCurrent keeps the embedded page equal to what the contract renders to.
-func TestPageIsCurrent(t *testing.T) {
-	spec, err := api.OpenAPIJSON()
+// TestGeneratedAreCurrent keeps the embedded contract JSON and /docs page equal to what
+// api/openapi.yaml converts and renders to.
+func TestGeneratedAreCurrent(t *testing.T) {
+	contract, err := os.ReadFile("../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := ContractJSON(contract)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,15 +28,40 @@ func TestPageIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const path = "../docs.html"
-	if *update {
-		if err := os.WriteFile(path, page, 0o644); err != nil {
+	for _, f := range []struct {
+		path     string
+		want     []byte
+		embedded func() ([]byte, error)
+	}{
+		{"../openapi.json.gz", spec, api.OpenAPIJSON},
+		{"../docs.html.gz", page, api.DocsHTML},
+	} {
+		if *update {
+			if err := os.WriteFile(f.path, gzdata.Compress(f.want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue // the embedded copy is the old one until the next build
+		}
+		got, err := f.embedded()
+		if err != nil {
 			t.Fatal(err)
 		}
-		return // the embedded copy is the old one until the next build
+		if !bytes.Equal(got, f.want) {
+			t.Errorf("api/%s is stale: run go test ./api/docspage -run TestGeneratedAreCurrent -update", f.path[3:])
+		}
 	}
-	if !bytes.Equal(page, api.DocsHTML) {
-		t.Fatalf("api/docs.html is stale: run go test ./api/docspage -run TestPageIsCurrent -update")
+}
+
+// The JSON keeps the YAML's key order and types, and refuses what JSON cannot say.
+func TestContractJSON(t *testing.T) {
+	got, err := ContractJSON([]byte("b: 1\na: [x, 2.5, true, null, '3']\nc: {z: 1, y: ~}\n"))
+	if err != nil || string(got) != `{"b":1,"a":["x",2.5,true,null,"3"],"c":{"z":1,"y":null}}` {
+		t.Fatalf("got %s, %v", got, err)
+	}
+	for _, bad := range []string{"a: [", "a: !!int x"} {
+		if _, err := ContractJSON([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
 	}
 }
 

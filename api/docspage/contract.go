@@ -1,4 +1,4 @@
-package api
+package docspage
 
 import (
 	"bytes"
@@ -9,11 +9,11 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// OpenAPIJSON is the contract as JSON (served at /openapi.json), with mapping keys in the
-// order the YAML writes them.
-func OpenAPIJSON() ([]byte, error) {
+// ContractJSON converts the contract (api/openapi.yaml) to the JSON served at /openapi.json,
+// with mapping keys in the order the YAML writes them.
+func ContractJSON(contractYAML []byte) ([]byte, error) {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(OpenAPI, &doc); err != nil {
+	if err := yaml.Unmarshal(contractYAML, &doc); err != nil {
 		return nil, fmt.Errorf("api/openapi.yaml: %w", err)
 	}
 	var buf bytes.Buffer
