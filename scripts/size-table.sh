@@ -17,3 +17,4 @@ size "$full" "full: $full"
 size "$(sh scripts/build.sh tags lean)" "lean: $(sh scripts/build.sh tags lean)"
 size "$(sh scripts/build.sh tags all)" "all: $(sh scripts/build.sh tags all)"
 for t in nokafka noparquet nootel nogrpc noredis noplot nos3 gcs azure; do size "$full,$t" "full + $t"; done
+size "$full,noplot,nos3" "full + noplot,nos3"
