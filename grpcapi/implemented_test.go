@@ -14,8 +14,9 @@ import (
 
 // Every method of mfn.v1.MfnService is served by MFN's own code: none falls through to the
 // generated UnimplementedMfnServiceServer (embedded only for forward compatibility), whose
-// answer would be Unimplemented. Each unary method is called with an empty request (an empty message's bytes decode as any request) (a
-// validation error or an answer, never Unimplemented); each stream is opened the same way.
+// answer would be Unimplemented. Each unary method is called with an empty request (an empty
+// message's bytes decode as any request type) and must answer or refuse with MFN's own
+// validation error, never Unimplemented; each stream is opened the same way.
 func TestEveryMethodImplemented(t *testing.T) {
 	h := newHarness(t, nil)
 	desc := mfnv1.MfnService_ServiceDesc

@@ -33,7 +33,7 @@ func CheckConfig(cfg Config) error {
 			problems = append(problems, "MFN_TLS_CERT_FILE/MFN_TLS_KEY_FILE: "+err.Error())
 		}
 	}
-	if _, err := loadDocs(); err != nil {
+	if err := checkDocs(); err != nil {
 		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {

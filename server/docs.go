@@ -7,40 +7,31 @@ import (
 	"mfn/api"
 )
 
-// apiDocs is the contract (api/openapi.yaml) as JSON for /openapi.json and the /docs page
-// rendered from it (both generated at development time by api/docspage: the page is
-// self-contained, no script, nothing fetched from elsewhere), each as embedded, gzipped, and
-// decompressed once at start-up for clients that do not accept gzip.
-type apiDocs struct {
-	json, jsonGzip []byte
-	html, htmlGzip []byte
+// checkDocs decompresses the embedded contract JSON and /docs page once (api keeps them), so
+// a damaged binary fails at start-up rather than on the first request. Both are generated at
+// development time by api/docspage; the page is self-contained, no script, nothing fetched
+// from elsewhere.
+func checkDocs() error {
+	if _, err := api.OpenAPIJSON(); err != nil {
+		return err
+	}
+	_, err := api.DocsHTML()
+	return err
 }
 
-func loadDocs() (*apiDocs, error) {
-	spec, err := api.OpenAPIJSON()
-	if err != nil {
-		return nil, err
-	}
-	page, err := api.DocsHTML()
-	if err != nil {
-		return nil, err
-	}
-	return &apiDocs{json: spec, jsonGzip: api.OpenAPIJSONGzip(), html: page, htmlGzip: api.DocsHTMLGzip()}, nil
-}
-
-func handleOpenAPI(d *apiDocs) http.Handler {
+func handleOpenAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		writeMaybeGzipped(w, r, func() ([]byte, error) { return d.json, nil }, d.jsonGzip)
+		writeMaybeGzipped(w, r, api.OpenAPIJSON, api.OpenAPIJSONGzip())
 	})
 }
 
-func handleDocs(d *apiDocs) http.Handler {
+func handleDocs() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-		writeMaybeGzipped(w, r, func() ([]byte, error) { return d.html, nil }, d.htmlGzip)
+		writeMaybeGzipped(w, r, api.DocsHTML, api.DocsHTMLGzip())
 	})
 }
 

@@ -28,7 +28,6 @@ type Server struct {
 	crypto    *cryptoService
 	pool      *Pool
 	readiness *Readiness
-	docs      *apiDocs
 	streams   *stream.Hub
 	hub       *integration.Hub // nil without integrations
 	memory    *limits.Memory   // the aggregations' memory budget
@@ -68,12 +67,11 @@ func NewReadiness(keys *APIKeys, ring *Keyring, pool *Pool) *Readiness {
 // limiting, body-size limit, handler timeout. So every response, 401 and 429 included,
 // carries X-Request-ID, is logged and is counted.
 func NewServer(d Deps) (http.Handler, error) {
-	docs, err := loadDocs()
-	if err != nil {
+	if err := checkDocs(); err != nil {
 		return nil, err
 	}
 	s := &Server{log: d.Logger, metrics: d.Metrics, keys: d.APIKeys, pool: d.Pool,
-		readiness: d.Readiness, docs: docs, hub: d.Integrations}
+		readiness: d.Readiness, hub: d.Integrations}
 	tr := d.Tracing
 	if tr == nil {
 		tr = &Tracing{Provider: noop.NewTracerProvider(), Propagator: propagation.TraceContext{}}

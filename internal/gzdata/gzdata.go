@@ -25,7 +25,8 @@ func Compress(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// Decompress returns the content of a gzip file.
+// Decompress returns the content of a gzip file. It reads without a size bound: it is meant
+// only for what the binary embeds, never for a request's or a user's data.
 func Decompress(gz []byte) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
